@@ -1,0 +1,55 @@
+import picomatch from 'picomatch';
+import type { Edge, Element } from '../model/types.js';
+import { ZONES, type Zone } from '../model/graph.js';
+
+const WELL_KNOWN: Record<string, Omit<Zone, 'id'>> = {
+  [ZONES.internet]: { name: 'Internet', trust: 0 },
+  [ZONES.thirdParty]: { name: 'Third parties', trust: 0 },
+  [ZONES.edge]: { name: 'Edge', trust: 1 },
+  [ZONES.vpcPublic]: { name: 'VPC public subnets', trust: 1 },
+  [ZONES.vpcPrivate]: { name: 'VPC private subnets', trust: 2 },
+  [ZONES.cluster]: { name: 'Kubernetes cluster', trust: 2 },
+  [ZONES.unzoned]: { name: 'Unattached', trust: 2 },
+  [ZONES.data]: { name: 'Data tier', trust: 3 },
+  [ZONES.cloudIam]: { name: 'Cloud control plane (IAM)', trust: 3 },
+};
+
+export function zoneInfo(id: string): Zone {
+  const known = WELL_KNOWN[id];
+  if (known) return { id, ...known };
+  if (id.startsWith('k8s:')) return { id, name: `Namespace ${id.slice(4)}`, trust: 2 };
+  return { id, name: id, trust: 2 };
+}
+
+const INHERITING = new Set(['api', 'operation']);
+
+/**
+ * Assigns a zone to every element: config override, then the parser's hint,
+ * then inheritance (APIs and operations take the zone of what serves them).
+ */
+export function assignZones(elements: Map<string, Element>, edges: readonly Edge[], overrides: Record<string, string>): { zoneOf: Map<string, string>; zones: Map<string, Zone> } {
+  const matchers = Object.entries(overrides).map(([glob, zone]) => ({ match: picomatch(glob, { dot: true }), zone }));
+  const zoneOf = new Map<string, string>();
+  const servedBy = new Map<string, string>();
+  for (const e of edges) if (e.kind === 'serves' && !servedBy.has(e.to)) servedBy.set(e.to, e.from);
+
+  const resolve = (el: Element, seen: Set<string>): string => {
+    const cached = zoneOf.get(el.id);
+    if (cached) return cached;
+    const override = matchers.find((m) => m.match(el.id));
+    let zone = override?.zone ?? el.zoneHint;
+    if (!zone && INHERITING.has(el.kind)) {
+      const parent = servedBy.get(el.id);
+      const parentEl = parent ? elements.get(parent) : undefined;
+      zone = parentEl && !seen.has(parentEl.id) ? resolve(parentEl, seen.add(el.id)) : undefined;
+    }
+    if (!zone) zone = el.kind === 'actor' ? ZONES.internet : ZONES.unzoned;
+    zoneOf.set(el.id, zone);
+    return zone;
+  };
+  for (const el of elements.values()) resolve(el, new Set());
+
+  const zones = new Map<string, Zone>();
+  for (const z of zoneOf.values()) if (!zones.has(z)) zones.set(z, zoneInfo(z));
+  return { zoneOf, zones };
+}

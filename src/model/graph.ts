@@ -1,0 +1,118 @@
+import type { Edge, Element, ParseIssue, Severity, StrideLetter, SourceLocation, FindingStatus } from './types.js';
+
+/** Well-known zone ids; Kubernetes namespaces add `k8s:<namespace>`. */
+export const ZONES = {
+  internet: 'internet',
+  edge: 'edge',
+  thirdParty: 'third-party',
+  vpcPublic: 'vpc-public',
+  vpcPrivate: 'vpc-private',
+  data: 'data',
+  cloudIam: 'cloud-iam',
+  cluster: 'k8s-cluster',
+  unzoned: 'unzoned',
+} as const;
+
+export interface Zone {
+  id: string;
+  name: string;
+  /** 0 = untrusted (internet) ... 3 = most trusted (control plane, data). */
+  trust: number;
+}
+
+/** A linked model: elements with zones, and edges between existing elements. */
+export interface Graph {
+  elements: Map<string, Element>;
+  /** Element id -> zone id. */
+  zoneOf: Map<string, string>;
+  zones: Map<string, Zone>;
+  edges: Edge[];
+  /** Outgoing and incoming adjacency, by element id. */
+  out: Map<string, Edge[]>;
+  in: Map<string, Edge[]>;
+  /** Problems found while reading and linking (duplicates, dangling refs...). */
+  issues: ParseIssue[];
+  /** Files that contributed, with their format, for coverage. */
+  files: Map<string, string>;
+}
+
+export interface Crossing {
+  /** Stable fingerprint: `crossing@<kind>@<from>@<to>`. */
+  id: string;
+  from: string;
+  to: string;
+  fromZone: string;
+  toZone: string;
+  kind: string;
+  protocol?: string;
+  port?: number;
+  authenticated: boolean | 'unknown';
+  encrypted: boolean | 'unknown';
+  location: SourceLocation;
+  evidence: string;
+}
+
+export interface RuleMeta {
+  id: string;
+  title: string;
+  stride: StrideLetter[];
+  severity: Severity;
+  /** Why this matters (threat description). */
+  rationale: string;
+  mitigation: string;
+  /** `CWE-306`, `OWASP-API2:2023`, `CAPEC-...`, URLs. */
+  references: string[];
+  /** Which inputs it reads: k8s, openapi, terraform, graph. */
+  inputs: string[];
+  /** How it decides, and its known false positives (for the rule docs). */
+  detection?: string;
+  falsePositives?: string;
+}
+
+/** What a rule returns: the element, optional peer, and why. */
+export interface RuleHit {
+  element: string;
+  /** Second element for edge/path findings; part of the fingerprint. */
+  peer?: string;
+  /** Extra discriminator when one element yields several hits (e.g. container name). */
+  qualifier?: string;
+  location: SourceLocation;
+  evidence: string;
+  /** Overrides the rule's default severity (e.g. internet-facing raises it). */
+  severity?: Severity;
+  /** For attack paths: the chain of element ids. */
+  path?: string[];
+}
+
+export interface RuleContext {
+  graph: Graph;
+  /** Crossings of this graph (computed once, shared). */
+  crossings: Crossing[];
+  /** Elements reachable from the internet (computed once, shared). */
+  internetReachable: Set<string>;
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(ctx: RuleContext): RuleHit[];
+}
+
+export interface Threat {
+  /** Stable fingerprint: short hash of `ruleId@element@peer@qualifier`. */
+  id: string;
+  /** The unhashed key, for people and for acceptances. */
+  key: string;
+  ruleId: string;
+  title: string;
+  stride: StrideLetter[];
+  severity: Severity;
+  status: FindingStatus;
+  element: string;
+  peer?: string;
+  location: SourceLocation;
+  evidence: string;
+  mitigation: string;
+  references: string[];
+  path?: string[];
+  accepted?: { by: string; at: string; reason: string };
+}
