@@ -82,10 +82,45 @@ export interface RuleHit {
   severity?: Severity;
   /** For attack paths: the chain of element ids. */
   path?: string[];
+  /** For attack paths: the edges of the chain, in order. */
+  chain?: ChainLink[];
+}
+
+export interface ChainLink {
+  from: string;
+  to: string;
+  kind: string;
+  evidence: string;
+  location: SourceLocation;
+  /** Set in a diff: this link does not exist at the base, so the change opened it. */
+  opened?: boolean;
+}
+
+export interface RiskRating {
+  /** 1 (internal only) .. 3 (internet, unauthenticated). */
+  likelihood: number;
+  /** 1 (low) .. 4 (critical data or privilege). */
+  impact: number;
+  score: number;
+  reasons: string[];
+}
+
+export type Sensitivity = 'public' | 'internal' | 'pii' | 'payment' | 'credentials';
+
+/** A chain from an internet entry point to something worth protecting. */
+export interface AttackPath {
+  entry: string;
+  target: string;
+  sensitivity: Sensitivity | 'privilege';
+  chain: ChainLink[];
 }
 
 export interface RuleContext {
   graph: Graph;
+  /** Data sensitivity overrides from the config (element-id glob -> sensitivity). */
+  sensitivity: Record<string, Sensitivity>;
+  /** Attack paths from the internet (computed once, shared; bounded). */
+  attackPaths: AttackPath[];
   /** Crossings of this graph (computed once, shared). */
   crossings: Crossing[];
   /** Elements reachable from the internet (computed once, shared). */
@@ -114,5 +149,7 @@ export interface Threat {
   mitigation: string;
   references: string[];
   path?: string[];
+  chain?: ChainLink[];
+  risk?: RiskRating;
   accepted?: { by: string; at: string; reason: string };
 }

@@ -11,7 +11,7 @@ import { VERSION } from '../version.js';
 
 /** Assembles the JSON report (schema version 1) from a base (null for `scan`) and a head analysis. */
 export function buildReport(base: Analysis | null, head: Analysis, config: Pick<Config, 'accepted'>): Report {
-  const threats = applyAcceptances(diffThreats(base?.threats ?? null, head.threats), config.accepted);
+  const threats = markOpenedLinks(applyAcceptances(diffThreats(base?.threats ?? null, head.threats), config.accepted), base?.graph ?? null);
   const crossings = diffCrossings(base?.crossings ?? null, head.crossings);
   const errors = base ? newIssues(base.issues, head.issues) : head.issues;
   const changed = base ? changedFiles(base, head) : head.entries.length;
@@ -48,6 +48,15 @@ export function buildReport(base: Analysis | null, head: Analysis, config: Pick<
     errors,
     coverage: coverage(head.graph),
   };
+}
+
+/** In a diff, the links of a new attack path that do not exist at the base are what the change opened. */
+function markOpenedLinks(threats: Threat[], base: Graph | null): Threat[] {
+  if (!base) return threats;
+  const before = new Set(base.edges.map((e) => `${e.kind}\u0000${e.from}\u0000${e.to}`));
+  return threats.map((t) =>
+    t.chain && t.status === 'new' ? { ...t, chain: t.chain.map((l) => (before.has(`${l.kind}\u0000${l.from}\u0000${l.to}`) ? l : { ...l, opened: true })) } : t,
+  );
 }
 
 const STATUS_ORDER: FindingStatus[] = ['new', 'resolved', 'unchanged'];
