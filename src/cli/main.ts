@@ -8,6 +8,7 @@ import { gitSnapshot, GitError } from '../engine/git.js';
 import type { Snapshot } from '../engine/snapshot.js';
 import { FORMATS, RENDERERS, type Format } from '../report/index.js';
 import { ALL_RULES } from '../../rules/index.js';
+import { renderRuleDocs } from '../report/rule-docs.js';
 import { VERSION } from '../version.js';
 
 /** Exit codes: 0 ok, 1 a new finding reached --fail-on, 2 usage or repository error. */
@@ -76,7 +77,9 @@ export function buildProgram(io: { stdout: (s: string) => void; stderr: (s: stri
   program
     .command('rules')
     .description('list the built-in rules')
-    .action(() => {
+    .addOption(new Option('--format <format>', 'text table or the markdown reference (docs/rules.md)').choices(['text', 'markdown']).default('text'))
+    .action((opts: { format: 'text' | 'markdown' }) => {
+      if (opts.format === 'markdown') return io.stdout(renderRuleDocs(ALL_RULES));
       for (const r of ALL_RULES) io.stdout(`${r.meta.id.padEnd(48)} ${r.meta.severity.padEnd(8)} ${r.meta.stride.join('').padEnd(6)} ${r.meta.title}\n`);
     });
 

@@ -39,7 +39,7 @@ export async function analyseSnapshot(snapshot: Snapshot, options: AnalyseOption
   const t1 = performance.now();
   const graph = buildGraph(fragments, options.config);
   const t2 = performance.now();
-  const ctx = ruleContext(graph);
+  const ctx = ruleContext(graph, options.config);
   const { threats, issues: ruleIssues } = runRules(ctx, options.rules ?? ALL_RULES, options.config);
   const t3 = performance.now();
   return {
@@ -50,7 +50,7 @@ export async function analyseSnapshot(snapshot: Snapshot, options: AnalyseOption
     graph,
     crossings: ctx.crossings,
     threats,
-    issues: [...graph.issues, ...ruleIssues],
+    issues: [...graph.issues, ...ctx.pathIssues, ...ruleIssues],
     stats,
     timings: { ingest: t1 - t0, build: t2 - t1, rules: t3 - t2 },
   };
