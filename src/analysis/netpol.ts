@@ -1,26 +1,34 @@
 import type { Element } from '../model/types.js';
 import type { Graph } from '../model/graph.js';
-import { matchesSelector } from '../graph/link.js';
+import { matchesLabelSelector, type LabelSelector } from '../graph/selectors.js';
 
-/** A peer in a NetworkPolicy rule, as the k8s parser normalises it. */
+/** A peer in a NetworkPolicy rule, as the k8s parser normalises it (src/ingest/k8s/README.md). */
 interface Peer {
-  podSelector?: Record<string, string> | null;
-  namespaceSelector?: Record<string, string> | null;
-  ipBlock?: { cidr: string } | null;
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+  ipBlock?: { cidr: string; except: string[] };
+}
+
+interface NetRule {
+  peers: Peer[];
+  anyPeer: boolean;
 }
 
 interface PolicyAttrs {
   namespace?: string;
-  podSelector?: Record<string, string>;
-  policyTypes?: string[];
-  ingress?: { from?: Peer[] | null }[] | null;
-  egress?: { to?: Peer[] | null }[] | null;
+  podSelector?: LabelSelector;
+  normalised?: boolean;
+  isolatesIngress?: boolean;
+  isolatesEgress?: boolean;
+  ingress?: NetRule[];
+  egress?: NetRule[];
 }
 
 /**
  * Kubernetes NetworkPolicy semantics, enough to decide whether one workload
  * may open a connection to another. Unknown selectors (namespace labels we
  * cannot see) count as allowing: a path finder must not miss real paths.
+ * Vendor policies (Calico, Cilium) are not normalised and never narrow.
  */
 export class NetworkPolicies {
   private readonly byNamespace = new Map<string, PolicyAttrs[]>();
@@ -29,6 +37,7 @@ export class NetworkPolicies {
     for (const el of graph.elements.values()) {
       if (el.type !== 'k8s:NetworkPolicy') continue;
       const attrs = el.attrs as PolicyAttrs;
+      if (attrs.normalised === false) continue;
       const ns = String(attrs.namespace ?? 'default');
       const list = this.byNamespace.get(ns) ?? [];
       list.push(attrs);
@@ -36,29 +45,23 @@ export class NetworkPolicies {
     }
   }
 
-  get empty(): boolean {
-    return this.byNamespace.size === 0;
-  }
-
   /** True when `src` may connect to `dst` as far as NetworkPolicies say. */
   allows(src: Element, dst: Element): boolean {
-    return this.ingressAllows(src, dst) && this.egressAllows(src, dst);
+    return this.directionAllows(dst, src, 'ingress') && this.directionAllows(src, dst, 'egress');
   }
 
-  private ingressAllows(src: Element, dst: Element): boolean {
-    const ns = namespaceOf(dst);
-    const selecting = (this.byNamespace.get(ns) ?? []).filter((p) => types(p).includes('Ingress') && selects(p, dst));
-    if (selecting.length === 0) return true; // not isolated
-    return selecting.some((p) => (p.ingress ?? []).some((rule) => peersAllow(rule.from, src, ns)));
-  }
-
-  private egressAllows(src: Element, dst: Element): boolean {
-    const ns = namespaceOf(src);
-    const selecting = (this.byNamespace.get(ns) ?? []).filter((p) => types(p).includes('Egress') && selects(p, src));
-    if (selecting.length === 0) return true;
-    return selecting.some((p) => (p.egress ?? []).some((rule) => peersAllow(rule.to, dst, ns)));
+  /** Ingress: is `subject` (the destination) open to `other`? Egress: may `subject` (the source) reach `other`? */
+  private directionAllows(subject: Element, other: Element, direction: 'ingress' | 'egress'): boolean {
+    const ns = namespaceOf(subject);
+    const isolating = (this.byNamespace.get(ns) ?? []).filter(
+      (p) => (direction === 'ingress' ? p.isolatesIngress : p.isolatesEgress) && matchesLabelSelector(labelsOf(subject), p.podSelector ?? EMPTY),
+    );
+    if (isolating.length === 0) return true;
+    return isolating.some((p) => (p[direction] ?? []).some((rule) => rule.anyPeer || rule.peers.some((peer) => peerMatches(peer, other, ns))));
   }
 }
+
+const EMPTY: LabelSelector = { matchLabels: {}, matchExpressions: [] };
 
 function namespaceOf(el: Element): string {
   return String(el.attrs.namespace ?? 'default');
@@ -68,31 +71,16 @@ function labelsOf(el: Element): Record<string, string> {
   return (el.attrs.podLabels as Record<string, string> | undefined) ?? {};
 }
 
-function types(p: PolicyAttrs): string[] {
-  if (p.policyTypes && p.policyTypes.length > 0) return p.policyTypes;
-  // Kubernetes default: Ingress always, Egress when egress rules are present.
-  return p.egress && p.egress.length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
-}
-
-function selects(p: PolicyAttrs, el: Element): boolean {
-  return matchesSelector(labelsOf(el), p.podSelector ?? {});
-}
-
-/** A rule with no peers allows everyone; otherwise one peer must match. */
-function peersAllow(peers: Peer[] | null | undefined, other: Element, policyNamespace: string): boolean {
-  if (!peers || peers.length === 0) return true;
-  return peers.some((peer) => {
-    if (peer.ipBlock) return other.kind !== 'service' || other.attrs.namespace === undefined; // pods are not matched by ipBlock rules in practice
-    const nsSel = peer.namespaceSelector;
-    const podSel = peer.podSelector;
-    const otherNs = namespaceOf(other);
-    let nsOk: boolean;
-    if (nsSel === undefined || nsSel === null) nsOk = otherNs === policyNamespace;
-    else {
-      const known = Object.keys(nsSel).every((k) => k === 'kubernetes.io/metadata.name' || k === 'name');
-      nsOk = !known || Object.values(nsSel).every((v) => v === otherNs);
-    }
-    const podOk = podSel === undefined || podSel === null || matchesSelector(labelsOf(other), podSel);
-    return nsOk && podOk;
-  });
+function peerMatches(peer: Peer, other: Element, policyNamespace: string): boolean {
+  if (peer.ipBlock) return false; // pod-to-pod traffic is not matched by ipBlock rules
+  const otherNs = namespaceOf(other);
+  let nsOk: boolean;
+  if (!peer.namespaceSelector) nsOk = otherNs === policyNamespace;
+  else {
+    // Only the automatic name label is knowable from manifests; any other namespace label is assumed to match.
+    const sel = peer.namespaceSelector;
+    const keys = [...Object.keys(sel.matchLabels), ...sel.matchExpressions.map((e) => e.key)];
+    nsOk = keys.some((k) => k !== 'kubernetes.io/metadata.name') || matchesLabelSelector({ 'kubernetes.io/metadata.name': otherNs }, sel);
+  }
+  return nsOk && (!peer.podSelector || matchesLabelSelector(labelsOf(other), peer.podSelector));
 }

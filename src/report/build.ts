@@ -6,7 +6,8 @@ import type { Config } from '../config/config.js';
 import type { Analysis } from '../engine/analyze.js';
 import { diffCrossings, diffThreats } from '../graph/diff.js';
 import { applyAcceptances } from '../analysis/accept.js';
-import { isWorkload, matchesSelector } from '../graph/link.js';
+import { isWorkload } from '../graph/link.js';
+import { matchesLabelSelector, type LabelSelector } from '../graph/selectors.js';
 import { VERSION } from '../version.js';
 
 /** Assembles the JSON report (schema version 1) from a base (null for `scan`) and a head analysis. */
@@ -97,7 +98,7 @@ export function coverage(graph: Graph): Coverage {
     const w = graph.elements.get(id)!;
     const ns = String(w.attrs.namespace ?? 'default');
     const labels = (w.attrs.podLabels as Record<string, string>) ?? {};
-    return policies.some((p) => String(p.attrs.namespace ?? 'default') === ns && matchesSelector(labels, (p.attrs.podSelector as Record<string, string>) ?? {}));
+    return policies.some((p) => String(p.attrs.namespace ?? 'default') === ns && matchesLabelSelector(labels, (p.attrs.podSelector as LabelSelector | undefined) ?? { matchLabels: {}, matchExpressions: [] }));
   };
   return {
     services: [...graph.elements.values()].filter((e) => e.kind === 'service' && e.type !== 'k8s:Service').length,
