@@ -208,4 +208,14 @@ export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 export const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 export type StrideLetter = 'S' | 'T' | 'R' | 'I' | 'D' | 'E';
 
+/** STRIDE category names, as OTM and Threat Dragon spell them. */
+export const STRIDE_NAMES: Record<StrideLetter, string> = {
+  S: 'Spoofing',
+  T: 'Tampering',
+  R: 'Repudiation',
+  I: 'Information disclosure',
+  D: 'Denial of service',
+  E: 'Elevation of privilege',
+};
+
 export type FindingStatus = 'new' | 'resolved' | 'unchanged';

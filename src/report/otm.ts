@@ -1,17 +1,10 @@
 import type { Rule, RuleMeta, Threat } from '../model/graph.js';
 import type { Severity, StrideLetter } from '../model/types.js';
+import { STRIDE_NAMES } from '../model/types.js';
+
+export { STRIDE_NAMES };
 import { FLOW_KINDS } from '../analysis/crossings.js';
 import type { RenderInput } from './index.js';
-
-/** STRIDE category names, as OTM and Threat Dragon spell them. */
-export const STRIDE_NAMES: Record<StrideLetter, string> = {
-  S: 'Spoofing',
-  T: 'Tampering',
-  R: 'Repudiation',
-  I: 'Information disclosure',
-  D: 'Denial of service',
-  E: 'Elevation of privilege',
-};
 
 /** OTM impact (0-100) per severity. */
 const IMPACT: Record<Severity, number> = { critical: 100, high: 75, medium: 50, low: 25, info: 10 };

@@ -1,13 +1,5 @@
 import type { Rule } from '../model/graph.js';
-
-const STRIDE_NAMES: Record<string, string> = {
-  S: 'Spoofing',
-  T: 'Tampering',
-  R: 'Repudiation',
-  I: 'Information disclosure',
-  D: 'Denial of service',
-  E: 'Elevation of privilege',
-};
+import { STRIDE_NAMES, type StrideLetter } from '../model/types.js';
 
 function referenceLink(ref: string): string {
   const cwe = /^CWE-(\d+)$/.exec(ref);
@@ -20,7 +12,7 @@ function referenceLink(ref: string): string {
 /** The rule reference (docs/rules.md), generated from rule metadata so it never drifts. */
 export function renderRuleDocs(rules: readonly Rule[]): string {
   const sorted = [...rules].sort((a, b) => a.meta.id.localeCompare(b.meta.id));
-  const byLetter = Object.keys(STRIDE_NAMES).map((l) => `${l} ${sorted.filter((r) => r.meta.stride.includes(l as never)).length}`);
+  const byLetter = (Object.keys(STRIDE_NAMES) as StrideLetter[]).map((l) => `${l} ${sorted.filter((r) => r.meta.stride.includes(l)).length}`);
   const out: string[] = [
     '# threatdiff rules',
     '',
