@@ -53,7 +53,15 @@ export function rate(ctx: RuleContext, exposure: Exposure, hit: RuleHit, baseSev
     }
   }
   const score = likelihood * impact;
-  return { severity: severityFor(score), risk: { likelihood, impact, score, reasons } };
+  return { severity: atMostOneBelow(severityFor(score), baseSeverity), risk: { likelihood, impact, score, reasons } };
+}
+
+const LEVELS: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+
+/** Low exposure may lower a rule's severity by one level, never more: a weakness stays visible where the model cannot see every path. */
+function atMostOneBelow(rated: Severity, base: Severity): Severity {
+  const floor = Math.min(LEVELS.indexOf(base) + 1, LEVELS.length - 1);
+  return LEVELS.indexOf(rated) > floor ? LEVELS[floor]! : rated;
 }
 
 export function severityFor(score: number): Severity {
