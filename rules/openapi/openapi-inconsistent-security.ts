@@ -1,0 +1,83 @@
+import type { Rule, RuleHit } from '../../src/model/graph.js';
+import { at, declaredPublic, label, operations, WRITE_METHODS, type Operation } from './helpers.js';
+
+/** 0 = anonymous allowed, 1 = authenticated, 2 = authenticated with scopes on every alternative. */
+function strength(op: Operation): number {
+  if (op.allowsAnonymous) return 0;
+  return op.security.every((alt) => alt.some((entry) => entry.scopes.length > 0)) ? 2 : 1;
+}
+
+const VERSION_SEGMENT = /^v\d+(\.\d+)*$/i;
+
+/** `/api/v2/users/{userId}` and `/api/v1/users/{id}` compare equal. */
+function pathKey(path: string): string {
+  return path
+    .split('/')
+    .filter((seg) => seg !== '' && !VERSION_SEGMENT.test(seg))
+    .map((seg) => (seg.startsWith('{') ? '{}' : seg.toLowerCase()))
+    .join('/');
+}
+
+/** `Orders API v2` and `Orders API (v1)` are versions of one API. */
+function titleKey(op: Operation): string {
+  const title = String(op.api?.attrs.title ?? op.api?.id ?? '');
+  return title
+    .replace(/\(?\bv?\d+(\.\d+)*\)?/gi, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .toLowerCase();
+}
+
+function describeSecurity(op: Operation): string {
+  if (op.allowsAnonymous) return 'no authentication';
+  const alts = op.security.map((alt) => alt.map((e) => (e.scopes.length ? `${e.scheme}[${e.scopes.join(' ')}]` : e.scheme)).join(' + '));
+  return alts.join(' or ');
+}
+
+export const rule: Rule = {
+  meta: {
+    id: 'openapi-inconsistent-security',
+    title: 'Weaker security than a sibling operation or another API version',
+    stride: ['S', 'E'],
+    severity: 'high',
+    rationale:
+      'When one method of a resource is protected and another is not, or when an older (or newer) version of the same endpoint drops the authentication or scopes the other version requires, attackers use the weaker door: the protection of the stronger one is void.',
+    mitigation:
+      'Give every method of a resource and every live version of an endpoint the same authentication (and scopes appropriate to the action); retire old API versions, or gate them exactly like the current one.',
+    references: ['CWE-285', 'CWE-306', 'OWASP-API5:2023', 'OWASP-API9:2023', 'CAPEC-1'],
+    inputs: ['openapi'],
+    detection:
+      'Operations are grouped by path with version segments (`v1`, `v2.7`) and parameter names ignored, within one API or across APIs whose titles differ only by a version. Reported: the same method whose security is weaker in another version (anonymous < authenticated < scoped on every alternative); and an anonymous operation on a path where another method is authenticated, when the anonymous one changes state (POST/PUT/PATCH/DELETE) or the authenticated one only reads (GET/HEAD). A public GET next to an authenticated POST is the normal public-read pattern and is not reported. OPTIONS and `x-threatdiff-public: true` operations are ignored.',
+    falsePositives: 'Deliberately public writes (anonymous form submissions) next to protected reads; versions being retired.',
+  },
+  check(ctx) {
+    const groups = new Map<string, Operation[]>();
+    for (const op of operations(ctx)) {
+      if (op.method === 'OPTIONS' || declaredPublic(op)) continue;
+      const key = `${titleKey(op)}|${pathKey(op.path)}`;
+      (groups.get(key) ?? groups.set(key, []).get(key)!).push(op);
+    }
+    const hits: RuleHit[] = [];
+    for (const group of groups.values()) {
+      if (group.length < 2) continue;
+      const sorted = [...group].sort((a, b) => a.el.id.localeCompare(b.el.id));
+      for (const weak of sorted) {
+        const s = strength(weak);
+        const peer = sorted.find((other) => {
+          if (other === weak || strength(other) <= s) return false;
+          if (other.method === weak.method) return other.path !== weak.path || other.api !== weak.api;
+          return s === 0 && (WRITE_METHODS.has(weak.method) || other.method === 'GET' || other.method === 'HEAD');
+        });
+        if (!peer) continue;
+        const how = peer.method === weak.method ? 'another version of the same operation' : 'another method on the same resource';
+        hits.push({
+          element: weak.el.id,
+          peer: peer.el.id,
+          location: at(weak.el, 'security'),
+          evidence: `${label(weak)} requires ${describeSecurity(weak)}, but ${how}, ${label(peer)}, requires ${describeSecurity(peer)}`,
+        });
+      }
+    }
+    return hits;
+  },
+};
