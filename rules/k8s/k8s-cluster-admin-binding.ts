@@ -12,7 +12,7 @@ export const rule: Rule = {
     id: 'k8s-cluster-admin-binding',
     title: 'Subject bound to cluster-admin',
     stride: ['E'],
-    severity: 'high',
+    severity: 'critical',
     rationale:
       'cluster-admin can do anything to any object: read every Secret, run privileged pods on any node, rewrite RBAC and admission webhooks. A ServiceAccount holding it turns any code execution in a pod that mounts its token into full cluster compromise; a broad group makes every member an admin.',
     mitigation:

@@ -7,6 +7,8 @@ const CREDENTIAL = /(^|_)(PASSWORD|PASSWD|PWD|PASS|PASSPHRASE|SECRET|SECRET_KEY|
 const NOT_CREDENTIAL = /(_|^)(NAME|FILE|PATH|DIR|URL|URI|ENDPOINT|HOST|ID|TTL|EXPIRATION|EXPIRY|EXPIRES|LENGTH|HEADER|TYPE|ENABLED|REF|KEY_ID|ALGORITHM|ALG|ISSUER|AUDIENCE)$/;
 /** scheme://user:password@host */
 const URL_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i;
+/** user:password@host[:port][/db] without a scheme (MongoDB and Redis client settings, e.g. MailHog's MH_MONGO_URI). */
+const USERINFO_PASSWORD = /^[^/\s:@]+:[^/\s:@]+@[a-z0-9][a-z0-9.-]*(:\d{1,5})?(\/\S*)?$/i;
 const PLACEHOLDER = /^\$\(|^\$\{|^\{\{|^<.*>$|^%.*%$/;
 
 function norm(name: string): string {
@@ -22,6 +24,7 @@ export function credentialReason(name: string, value: string): string | undefine
   const v = value.trim();
   if (!v || PLACEHOLDER.test(v) || /^(true|false|yes|no|none|null)$/i.test(v)) return undefined;
   if (URL_PASSWORD.test(v)) return 'a URL with an embedded password';
+  if (USERINFO_PASSWORD.test(v)) return 'a connection string with an embedded password';
   const n = norm(name);
   if (CREDENTIAL.test(n) && !NOT_CREDENTIAL.test(n) && !/^\d{1,6}$/.test(v)) return `a literal value for a credential-like name (${v.length} characters)`;
   return undefined;
@@ -40,7 +43,7 @@ export const rule: Rule = {
     references: ['CWE-798', 'CWE-260', 'CWE-312', 'OWASP-API8:2023', 'https://kubernetes.io/docs/concepts/configuration/secret/'],
     inputs: ['k8s'],
     detection:
-      'Literal `env[].value`s of containers and ConfigMap `data` values whose name ends like a credential (PASSWORD, SECRET, TOKEN, API_KEY, PRIVATE_KEY, CLIENT_SECRET...; not *_FILE, *_PATH, *_URL, *_NAME, *_ID...), and any such value that is a URL with an embedded password. Empty values, placeholders (`$(VAR)`, `${VAR}`, `<...>`) and booleans are ignored. Evidence never repeats the value.',
+      'Literal `env[].value`s of containers and ConfigMap `data` values whose name ends like a credential (PASSWORD, SECRET, TOKEN, API_KEY, PRIVATE_KEY, CLIENT_SECRET...; not *_FILE, *_PATH, *_URL, *_NAME, *_ID...), and any value that is a URL (or a scheme-less `user:password@host` connection string) with an embedded password. Empty values, placeholders (`$(VAR)`, `${VAR}`, `<...>`) and booleans are ignored. Evidence never repeats the value.',
     falsePositives: 'Demo and test credentials (still worth moving, they get copied to production), and names such as TOKEN_LIFETIME that slip past the exclusions.',
   },
   check(ctx) {

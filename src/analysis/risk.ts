@@ -1,8 +1,6 @@
 import type { RiskRating, RuleContext, RuleHit } from '../model/graph.js';
-import type { Severity } from '../model/types.js';
+import type { Severity, StrideLetter } from '../model/types.js';
 import { isSensitive, sensitivityOf } from './sensitivity.js';
-
-const IMPACT: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 1 };
 
 /** Who can reach what: computed once per analysis, shared by every hit. */
 export interface Exposure {
@@ -17,12 +15,15 @@ export function exposureOf(ctx: RuleContext): Exposure {
 }
 
 /**
- * Likelihood × impact, with the reasons a reviewer needs. Likelihood comes
- * from exposure (internet-facing, reachable through an attack path, internal
- * only) and authentication on the way in; impact from the rule's severity
- * and the data sensitivity or privilege of what is hit.
+ * Likelihood × impact, with the reasons a reviewer needs. Impact starts at
+ * the rule's severity and rises one level for sensitive data (PII, payment,
+ * credentials) behind the element; likelihood comes from exposure
+ * (internet-facing, on an attack path, internal only) and authentication on
+ * the way in. An element nobody outside can reach is one level lower, except
+ * high-impact elevation of privilege. The reported severity is that level;
+ * the score (likelihood × impact, 1..12) orders findings of one severity.
  */
-export function rate(ctx: RuleContext, exposure: Exposure, hit: RuleHit, baseSeverity: Severity): { severity: Severity; risk: RiskRating } {
+export function rate(ctx: RuleContext, exposure: Exposure, hit: RuleHit, baseSeverity: Severity, stride: readonly StrideLetter[] = []): { severity: Severity; risk: RiskRating } {
   const reasons: string[] = [];
   const el = ctx.graph.elements.get(hit.element);
   const name = (id: string) => ctx.graph.elements.get(id)?.name ?? id;
@@ -42,32 +43,23 @@ export function rate(ctx: RuleContext, exposure: Exposure, hit: RuleHit, baseSev
     likelihood = 1;
     reasons.push('not reachable from the internet in the model');
   }
-  let impact = IMPACT[baseSeverity];
+  let level = LEVELS.indexOf(baseSeverity);
   reasons.push(`${baseSeverity} impact by rule`);
   const target = hit.chain ? ctx.graph.elements.get(hit.chain[hit.chain.length - 1]!.to) : el;
   if (target) {
     const s = sensitivityOf(target, ctx.sensitivity);
-    if (isSensitive(s) && impact < 4) {
-      impact += 1;
+    if (isSensitive(s) && level > 0) {
+      level -= 1;
       reasons.push(`${s} data (${target.name})`);
     }
   }
-  const score = likelihood * impact;
-  return { severity: atMostOneBelow(severityFor(score), baseSeverity), risk: { likelihood, impact, score, reasons } };
+  if (likelihood === 1) {
+    // Whoever compromises the element by any route gets the privilege: exposure does not lower it.
+    if (stride.includes('E') && level <= LEVELS.indexOf('high')) reasons.push('privilege gained by any compromise, whatever the exposure');
+    else level = Math.min(level + 1, LEVELS.length - 1);
+  }
+  const impact = 4 - Math.min(level, 3);
+  return { severity: LEVELS[level]!, risk: { likelihood, impact, score: likelihood * impact, reasons } };
 }
 
 const LEVELS: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
-
-/** Low exposure may lower a rule's severity by one level, never more: a weakness stays visible where the model cannot see every path. */
-function atMostOneBelow(rated: Severity, base: Severity): Severity {
-  const floor = Math.min(LEVELS.indexOf(base) + 1, LEVELS.length - 1);
-  return LEVELS.indexOf(rated) > floor ? LEVELS[floor]! : rated;
-}
-
-export function severityFor(score: number): Severity {
-  if (score >= 10) return 'critical';
-  if (score >= 6) return 'high';
-  if (score >= 3) return 'medium';
-  if (score >= 2) return 'low';
-  return 'info';
-}

@@ -33,7 +33,7 @@ export function runRules(ctx: RuleContext, rules: readonly Rule[], config: Pick<
     for (const hit of hits) {
       const key = threatKey(rule.meta.id, hit.element, hit.peer, hit.qualifier);
       if (threats.has(key)) continue;
-      const ranked = override?.severity ? undefined : rate(ctx, exposure, hit, hit.severity ?? rule.meta.severity);
+      const ranked = override?.severity ? undefined : rate(ctx, exposure, hit, hit.severity ?? rule.meta.severity, rule.meta.stride);
       threats.set(key, {
         id: fingerprint('TD', key),
         key,

@@ -1,4 +1,4 @@
-import { rate, severityFor, exposureOf } from '../../src/analysis/risk.js';
+import { rate, exposureOf } from '../../src/analysis/risk.js';
 import { ruleContext } from '../../src/analysis/rules.js';
 import { buildGraph } from '../../src/graph/build.js';
 import type { Fragment } from '../../src/model/types.js';
@@ -50,14 +50,15 @@ describe('risk ranking', () => {
     expect(rate(ctx, exposure, hit('k8s:Deployment/shop/batch'), 'low').severity).toBe('info');
   });
 
-  test.each([
-    [12, 'critical'],
-    [9, 'high'],
-    [6, 'high'],
-    [4, 'medium'],
-    [2, 'low'],
-    [1, 'info'],
-  ])('score %i is %s', (score, severity) => {
-    expect(severityFor(score)).toBe(severity);
+  test('high-impact elevation of privilege is not lowered for internal elements', () => {
+    const r = rate(ctx, exposure, hit('k8s:Deployment/shop/batch'), 'high', ['E']);
+    expect(r.severity).toBe('high');
+    expect(r.risk.reasons).toContain('privilege gained by any compromise, whatever the exposure');
+    expect(rate(ctx, exposure, hit('k8s:Deployment/shop/batch'), 'medium', ['E']).severity).toBe('low');
+  });
+
+  test('a medium rule on an internet-facing element stays medium', () => {
+    expect(rate(ctx, exposure, hit('k8s:Service/shop/web'), 'medium').severity).toBe('medium');
+  });
   });
 });

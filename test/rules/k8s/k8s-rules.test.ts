@@ -97,6 +97,8 @@ describe('k8s rules on the other corpora', () => {
       'k8s-literal-credential-env@k8s:ConfigMap/default/crapi-identity-configmap@@DB_PASSWORD',
       'k8s-literal-credential-env@k8s:ConfigMap/default/crapi-identity-configmap@@JWT_SECRET',
       'k8s-literal-credential-env@k8s:ConfigMap/default/crapi-identity-configmap@@SMTP_PASS',
+      // MH_MONGO_URI: admin:<password>@mongodb:27017, a connection string without a scheme.
+      'k8s-literal-credential-env@k8s:ConfigMap/default/mailhog-configmap@@MH_MONGO_URI',
       'k8s-literal-credential-env@k8s:ConfigMap/default/postgres-config@@POSTGRES_PASSWORD',
     ]);
     expect(JSON.stringify(a.threats)).not.toMatch(/crapisecretpassword|xxxxxxxxxxxxxx/);
@@ -189,6 +191,9 @@ ${extra}`;
     expect(credentialReason('stripeApiKey', 'sk_live_x')).toBe('a literal value for a credential-like name (9 characters)');
     expect(credentialReason('DATABASE_URL', 'postgres://u:p@db/x')).toBe('a URL with an embedded password');
     expect(credentialReason('DATABASE_URL', 'postgres://u@db/x')).toBeUndefined();
+    expect(credentialReason('MH_MONGO_URI', 'admin:pw@mongodb:27017')).toBe('a connection string with an embedded password');
+    expect(credentialReason('SMTP_FROM', 'no-reply@example.com')).toBeUndefined();
+    expect(credentialReason('REPO', 'git@github.com:org/repo.git')).toBeUndefined();
     for (const [n, v] of [
       ['PASSWORD_FILE', '/run/secrets/pw'],
       ['TOKEN_URL', 'https://a/token'],
