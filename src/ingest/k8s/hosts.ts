@@ -309,6 +309,8 @@ function protocolForPort(port: number | undefined, grpcHint: boolean): Pick<Host
   if (port === 443 || port === 8443) return { ...base, protocol: 'https', encrypted: 'unknown' };
   if (grpcHint || port === 50051) return { ...base, protocol: 'grpc', encrypted: false };
   if (port === 80) return { ...base, protocol: 'http', encrypted: false };
+  // SMTP submission and relay usually upgrade with STARTTLS: nothing in the value says either way.
+  if (port === 25 || port === 587) return { ...base, protocol: 'tcp', encrypted: 'unknown' };
   return { ...base, protocol: 'tcp', encrypted: false };
 }
 

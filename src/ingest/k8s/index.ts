@@ -18,7 +18,7 @@ export { looksLikeKubernetes, isHelmTemplate } from './detect.js';
  */
 export const kubernetesParser: Parser = {
   id: 'k8s',
-  version: '1',
+  version: '2',
   detect(path, content) {
     return looksLikeKubernetes(path, content);
   },
