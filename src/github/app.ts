@@ -6,7 +6,8 @@ import type { Store } from '../store/types.js';
 import { webhookHandlers } from './handlers.js';
 import { toQueued, type Job } from './jobs.js';
 import { DEFAULT_RATE_LIMIT_POLICY, type Octokit, type RateLimitPolicy } from './octokit.js';
-import { MemoryJobQueue, type JobQueue, type JobWorker } from './queue.js';
+import type { JobQueue, JobWorker } from './queue.js';
+import { createQueue } from './queue-factory.js';
 import { createWorker } from './worker.js';
 
 export interface AppOptions {
@@ -32,7 +33,6 @@ export function threatdiffApp(options: AppOptions = {}): ApplicationFunction {
     if (backend?.warning) app.log.warn(backend.warning);
     const store = options.store ?? backend!.store;
     const appId = options.appId ?? (Number(process.env.APP_ID) || undefined);
-    const concurrency = Number(process.env.THREATDIFF_CONCURRENCY) || 4;
     let queue: JobQueue<Job> | undefined;
     const enqueue = (job: Job) => queue!.enqueue(toQueued(job));
     const worker = createWorker({
@@ -45,7 +45,20 @@ export function threatdiffApp(options: AppOptions = {}): ApplicationFunction {
       ...(appId ? { appId } : {}),
       enqueue,
     });
-    queue = options.createQueue?.(worker) ?? new MemoryJobQueue(worker, { concurrency, onError: (err, job) => app.log.error({ err, job: job.key }, 'threatdiff job failed') });
+    // REDIS_URL: a shared BullMQ queue across instances; otherwise in-process (THREATDIFF_CONCURRENCY at once).
+    const appQueue =
+      options.createQueue?.(worker) ??
+      createQueue(worker, process.env, {
+        onError: (err, job) => app.log.error({ err, job: job.key }, 'threatdiff job failed'),
+        onQueueError: (err) => app.log.error({ err }, 'threatdiff queue error'),
+      });
+    queue = appQueue;
+    const closable = appQueue as JobQueue<Job> & { close?: () => Promise<void> };
+    // Graceful stop: let running analyses finish their check runs, then close the store (bounded wait).
+    if (!options.createQueue) process.once('SIGTERM', () => {
+      const stop = Promise.allSettled([closable.close?.()]).then(() => backend?.close());
+      void Promise.race([stop, new Promise((resolve) => setTimeout(resolve, 25_000))]).finally(() => process.exit(0));
+    });
 
     const on = webhookHandlers({ store, enqueue });
     app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'], (c) => on.pullRequest(c.id, c.payload));
