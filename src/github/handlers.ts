@@ -43,6 +43,15 @@ export interface IssueCommentPayload {
  */
 export function webhookHandlers(deps: { store: Store; enqueue: (job: Job) => Promise<unknown> }) {
   const { store, enqueue } = deps;
+  /** Queues the work; when the queue is down, gives the delivery back so GitHub's redelivery is not ignored. */
+  const queueOrRelease = async (deliveryId: string, job: Job): Promise<void> => {
+    try {
+      await enqueue(job);
+    } catch (err) {
+      await store.releaseDelivery(deliveryId).catch(() => undefined);
+      throw err;
+    }
+  };
   const base = (p: { installation?: Installation; repository: Repository }, id: string) => ({ id, installationId: p.installation!.id, owner: p.repository.owner.login, repo: p.repository.name });
 
   return {
@@ -54,14 +63,14 @@ export function webhookHandlers(deps: { store: Store; enqueue: (job: Job) => Pro
       await store.setLatestHead({ repo: repoKey(p.repository.owner.login, p.repository.name), pull }, p.pull_request.head.sha);
       // A new head is analysed once; reopening or leaving draft asks for a fresh verdict on the same head.
       const force = p.action === 'reopened' || p.action === 'ready_for_review';
-      await enqueue({ ...base(p, deliveryId), kind: 'analyse', pull, headSha: p.pull_request.head.sha, push: true, force, noCache: false });
+      await queueOrRelease(deliveryId, { ...base(p, deliveryId), kind: 'analyse', pull, headSha: p.pull_request.head.sha, push: true, force, noCache: false });
     },
 
     /** closed: a merge into the default branch closes the stories of the findings it resolved. */
     async pullRequestClosed(deliveryId: string, p: PullRequestPayload): Promise<void> {
       if (!p.installation || !p.pull_request.merged || p.pull_request.base.ref !== p.repository.default_branch) return;
       if (!(await store.claimDelivery(deliveryId))) return;
-      await enqueue({ ...base(p, deliveryId), kind: 'merged', pull: p.pull_request.number, headSha: p.pull_request.head.sha });
+      await queueOrRelease(deliveryId, { ...base(p, deliveryId), kind: 'merged', pull: p.pull_request.number, headSha: p.pull_request.head.sha });
     },
 
     /** check_run.rerequested and check_suite.rerequested: the Re-run buttons. */
@@ -73,7 +82,7 @@ export function webhookHandlers(deps: { store: Store; enqueue: (job: Job) => Pro
       if (!target || target.pull_requests.length === 0) return;
       if (!(await store.claimDelivery(deliveryId))) return;
       for (const pr of target.pull_requests) {
-        await enqueue({ ...base(p, `${deliveryId}:${pr.number}`), kind: 'analyse', pull: pr.number, headSha: target.head_sha, push: false, force: true, noCache: false });
+        await queueOrRelease(deliveryId, { ...base(p, `${deliveryId}:${pr.number}`), kind: 'analyse', pull: pr.number, headSha: target.head_sha, push: false, force: true, noCache: false });
       }
     },
 
@@ -83,7 +92,7 @@ export function webhookHandlers(deps: { store: Store; enqueue: (job: Job) => Pro
       const command = parseCommand(p.comment.body ?? '');
       if (!command) return;
       if (!(await store.claimDelivery(deliveryId))) return;
-      await enqueue({ ...base(p, deliveryId), kind: 'command', pull: p.issue.number, command, commentId: p.comment.id, login: p.comment.user.login });
+      await queueOrRelease(deliveryId, { ...base(p, deliveryId), kind: 'command', pull: p.issue.number, command, commentId: p.comment.id, login: p.comment.user.login });
     },
   };
 }

@@ -85,4 +85,8 @@ export class MemoryStore implements Store {
     if (this.deliveries.size > MAX_DELIVERIES) this.deliveries.delete(this.deliveries.values().next().value as string);
     return true;
   }
+
+  async releaseDelivery(id: string): Promise<void> {
+    this.deliveries.delete(id);
+  }
 }

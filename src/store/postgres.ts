@@ -246,6 +246,10 @@ export class PostgresStore implements Store, StoreCache {
     return res.rowCount === 1;
   }
 
+  async releaseDelivery(id: string): Promise<void> {
+    await this.q(`DELETE FROM ${this.s}.deliveries WHERE id = $1`, [clip(id)]);
+  }
+
   // --- the engine cache (FragmentCache & GraphCache)
 
   private decodeFragment(row: Row | undefined): CachedFragment | undefined {

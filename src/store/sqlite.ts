@@ -276,6 +276,10 @@ export class SqliteStore implements Store, StoreCache {
     });
   }
 
+  async releaseDelivery(id: string): Promise<void> {
+    await this.run((db) => db.prepare('DELETE FROM deliveries WHERE id = ?').run(clip(id)));
+  }
+
   // --- the engine cache (FragmentCache & GraphCache)
 
   get stats(): CacheStats {

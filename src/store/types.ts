@@ -80,4 +80,6 @@ export interface Store {
    * false for a redelivery. Implementations may forget ids after a day.
    */
   claimDelivery(id: string): Promise<boolean>;
+  /** Gives a claimed delivery back (its work could not be queued), so a redelivery is handled. */
+  releaseDelivery(id: string): Promise<void>;
 }

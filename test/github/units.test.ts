@@ -236,3 +236,25 @@ describe('messages', () => {
     expect(body.startsWith('<!-- threatdiff:finding TD-0123456789ab -->\n')).toBe(true);
   });
 });
+
+describe('webhook handlers when the queue is down', () => {
+  test('the delivery is given back so a redelivery is handled', async () => {
+    const { webhookHandlers } = await import('../../src/github/handlers.js');
+    const { MemoryStore } = await import('../../src/store/memory.js');
+    const store = new MemoryStore();
+    let fail = true;
+    const queued: unknown[] = [];
+    const on = webhookHandlers({ store, enqueue: async (job) => { if (fail) throw new Error('redis down'); queued.push(job); } });
+    const payload = {
+      action: 'opened',
+      installation: { id: 1 },
+      repository: { owner: { login: 'octo' }, name: 'shop', full_name: 'octo/shop', default_branch: 'main' },
+      pull_request: { number: 7, state: 'open', draft: false, merged: false, head: { sha: 'a'.repeat(40), ref: 'f' }, base: { sha: 'b'.repeat(40), ref: 'main' } },
+      sender: { login: 'dev', type: 'User' },
+    };
+    await expect(on.pullRequest('delivery-1', payload as never)).rejects.toThrow('redis down');
+    fail = false;
+    await on.pullRequest('delivery-1', payload as never);
+    expect(queued).toHaveLength(1);
+  });
+});

@@ -109,6 +109,14 @@ export function storeContract(open: () => Promise<OpenedStore>): void {
     expect(await s.claimDelivery('d-1')).toBe(false);
   });
 
+  test('a released delivery can be claimed again (its work could not be queued)', async () => {
+    const s = h.store;
+    expect(await s.claimDelivery('d-9')).toBe(true);
+    await s.releaseDelivery('d-9');
+    expect(await s.claimDelivery('d-9')).toBe(true);
+    expect(await s.claimDelivery('d-9')).toBe(false);
+  });
+
   test('persistent backends keep everything across a reopen', async () => {
     if (!h.reopen) return; // the memory store is lost on restart by design
     const s = h.store;
