@@ -18,7 +18,8 @@ export const rule: Rule = {
   },
   check(ctx) {
     return ctx.attackPaths.map((p): RuleHit => {
-      const names = [p.chain[0]!.from, ...p.chain.map((l) => l.to)].map((id) => ctx.graph.elements.get(id)?.name ?? id);
+      // A Service and the workload it selects usually share a name: say it once.
+      const names = [p.chain[0]!.from, ...p.chain.map((l) => l.to)].map((id) => ctx.graph.elements.get(id)?.name ?? id).filter((n, i, all) => i === 0 || n !== all[i - 1]);
       const last = p.chain[p.chain.length - 1]!;
       return {
         element: p.target,
