@@ -6,6 +6,8 @@ import { SEVERITIES, type Severity } from '../model/types.js';
 import { diffSnapshots, loadConfig, scanSnapshot, type Analysis } from '../engine/analyze.js';
 import { gitSnapshot, GitError } from '../engine/git.js';
 import type { Snapshot } from '../engine/snapshot.js';
+import { defaultCacheDir, openCache } from '../cache/open.js';
+import type { EngineCache } from '../cache/types.js';
 import { FORMATS, RENDERERS, type Format } from '../report/index.js';
 import { ALL_RULES } from '../../rules/index.js';
 import { renderRuleDocs } from '../report/rule-docs.js';
@@ -23,6 +25,9 @@ interface CommonOptions {
   output?: string;
   failOn?: Severity;
   verbose?: boolean;
+  cacheDir?: string;
+  /** False with --no-cache. */
+  cache: boolean;
 }
 
 export function buildProgram(io: { stdout: (s: string) => void; stderr: (s: string) => void; isTTY: boolean }): Command {
@@ -41,7 +46,9 @@ export function buildProgram(io: { stdout: (s: string) => void; stderr: (s: stri
       .option('--config <file>', `configuration file (default: .github/threatdiff.yml at the ${'base'} ref)`)
       .option('-o, --output <file>', 'write the report to a file instead of stdout')
       .addOption(new Option('--fail-on <severity>', 'exit 1 when a new finding is at or above this severity').choices(SEVERITIES))
-      .option('--verbose', 'print files parsed, cache hits and time per stage on stderr');
+      .option('--verbose', 'print files parsed, cache hits and time per stage on stderr')
+      .option('--cache-dir <dir>', `parsed files and linked graphs are kept here between runs (default: ${defaultCacheDir()})`)
+      .option('--no-cache', 'neither read nor write the cache');
 
   common(program.command('diff').description('compare two refs: what the change introduces, resolves and leaves'))
     .requiredOption('--base <ref>', 'base ref (e.g. main)')
@@ -50,13 +57,15 @@ export function buildProgram(io: { stdout: (s: string) => void; stderr: (s: stri
       const repo = resolve(opts.repo);
       const base = await gitSnapshot(repo, opts.base).catch(rethrowGit);
       const head = await gitSnapshot(repo, opts.head).catch(rethrowGit);
+      const cache = cacheFor(io, opts);
       try {
         const config = await configFor(opts, base);
-        const result = await diffSnapshots(base, head, { config, onProgress: progress(io, 'parsing') });
-        finish(io, opts, { report: result.report, head: result.head, base: result.base });
+        const result = await diffSnapshots(base, head, { config, ...(cache ? { cache } : {}), onProgress: progress(io, 'parsing') });
+        finish(io, opts, { report: result.report, head: result.head, base: result.base }, cache);
       } finally {
         base.close();
         head.close();
+        await cache?.close();
       }
     });
 
@@ -65,12 +74,14 @@ export function buildProgram(io: { stdout: (s: string) => void; stderr: (s: stri
     .action(async (opts: CommonOptions & { ref: string }) => {
       const repo = resolve(opts.repo);
       const head = await gitSnapshot(repo, opts.ref).catch(rethrowGit);
+      const cache = cacheFor(io, opts);
       try {
         const config = await configFor(opts, head);
-        const result = await scanSnapshot(head, { config, onProgress: progress(io, 'parsing') });
-        finish(io, opts, { report: result.report, head: result.head, base: null });
+        const result = await scanSnapshot(head, { config, ...(cache ? { cache } : {}), onProgress: progress(io, 'parsing') });
+        finish(io, opts, { report: result.report, head: result.head, base: null }, cache);
       } finally {
         head.close();
+        await cache?.close();
       }
     });
 
@@ -85,8 +96,8 @@ export function buildProgram(io: { stdout: (s: string) => void; stderr: (s: stri
 
   return program;
 
-  function finish(io2: typeof io, opts: CommonOptions, input: { report: import('../model/report.js').Report; head: Analysis; base: Analysis | null }): void {
-    if (opts.verbose) verbose(io2, input.head, input.base);
+  function finish(io2: typeof io, opts: CommonOptions, input: { report: import('../model/report.js').Report; head: Analysis; base: Analysis | null }, cache: EngineCache | undefined): void {
+    if (opts.verbose) verbose(io2, input.head, input.base, cache);
     const text = RENDERERS[opts.format]({ ...input, rules: ALL_RULES });
     if (opts.output) writeFileSync(opts.output, text);
     else io2.stdout(text);
@@ -128,13 +139,35 @@ function progress(io: { stderr: (s: string) => void; isTTY: boolean }, label: st
   };
 }
 
-function verbose(io: { stderr: (s: string) => void }, head: Analysis, base: Analysis | null): void {
+function cacheFor(io: { stderr: (s: string) => void }, opts: CommonOptions): EngineCache | undefined {
+  if (!opts.cache) return undefined;
+  const dir = resolve(opts.cacheDir ?? defaultCacheDir());
+  const { cache, warning } = openCache({ dir });
+  if (warning && opts.verbose) io.stderr(`threatdiff: ${warning}\n`);
+  else if (opts.verbose) io.stderr(`cache: ${dir}\n`);
+  return cache;
+}
+
+const ms = (n: number) => `${n.toFixed(0)} ms`;
+
+function verbose(io: { stderr: (s: string) => void }, head: Analysis, base: Analysis | null, cache: EngineCache | undefined): void {
   for (const a of base ? [base, head] : [head]) {
     const t = a.timings;
+    const how =
+      a.source === 'cache'
+        ? 'graph from cache'
+        : a.source === 'derived'
+          ? `derived from ${a.incremental!.baseCommit.slice(0, 12)}: ${a.incremental!.filesChanged} files changed, ${a.incremental!.refsRelinked} of ${a.incremental!.refsTotal} refs re-linked`
+          : 'built';
     io.stderr(
-      `${a.ref} (${a.commit.slice(0, 12)}): ${a.stats.candidates} candidate files, ${a.stats.parsed} parsed, ${a.stats.cached} from cache, ${a.stats.ignored} not model files; ` +
-        `${a.graph.elements.size} elements, ${a.graph.edges.length} edges; ingest ${t.ingest.toFixed(0)} ms, link ${t.build.toFixed(0)} ms, rules ${t.rules.toFixed(0)} ms\n`,
+      `${a.ref} (${a.commit.slice(0, 12)}): ${how}; ${a.stats.candidates} candidate files, ${a.stats.parsed} parsed, ${a.stats.cached} from fragment cache, ${a.stats.reused ?? 0} reused, ${a.stats.ignored} not model files; ` +
+        `${a.graph.elements.size} elements, ${a.graph.edges.length} edges\n` +
+        `  time: list ${ms(t.list)}, load ${ms(t.load)}, ingest ${ms(t.ingest)}, link ${ms(t.build)}, rules ${ms(t.rules)}, store ${ms(t.store)}\n`,
     );
+  }
+  if (cache) {
+    const c = cache.stats;
+    io.stderr(`cache (${cache.kind}): fragments ${c.fragmentHits} hits / ${c.fragmentMisses} misses, graphs ${c.graphHits} hits / ${c.graphMisses} misses${c.corrupt ? `, ${c.corrupt} corrupt entries dropped` : ''}${c.evicted ? `, ${c.evicted} evicted` : ''}\n`);
   }
 }
 

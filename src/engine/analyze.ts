@@ -1,13 +1,32 @@
+import { createHash } from 'node:crypto';
 import type { Crossing, Graph, Rule, Threat } from '../model/graph.js';
 import type { Fragment, Limits, ParseIssue } from '../model/types.js';
 import type { Report } from '../model/report.js';
 import { CONFIG_PATH, DEFAULT_CONFIG, parseConfig, type AcceptedRisk, type Config } from '../config/config.js';
-import { buildGraph } from '../graph/build.js';
+import { applyChanges, createState, fragmentsOf, graphOf, GRAPH_STATE_VERSION, type ApplyStats, type GraphState } from '../graph/incremental.js';
 import { ruleContext, runRules } from '../analysis/rules.js';
 import { ALL_RULES } from '../../rules/index.js';
 import { buildReport } from '../report/build.js';
-import { ingestSnapshot, type FragmentCache, type IngestStats } from './ingest.js';
+import { VERSION } from '../version.js';
+import type { FileDep, FragmentCache, GraphCache } from '../cache/types.js';
+import { candidateEntries, depsValid, ENGINE_FINGERPRINT, ingestEntries, ingestSnapshot, readableShas, treeReadable, type IngestStats } from './ingest.js';
+import { decodeAnalysis, encodeAnalysis } from './analysis-codec.js';
 import type { FileEntry, Snapshot } from './snapshot.js';
+
+export interface Timings {
+  /** Listing the tree and computing the analysis key. */
+  list: number;
+  /** Reading blobs and parsing (or fetching fragments from the cache). */
+  ingest: number;
+  /** Merging fragments and linking (whole graph or changed neighbourhood). */
+  build: number;
+  /** Crossings, reachability and rules. */
+  rules: number;
+  /** Reading and decoding a cached graph. */
+  load: number;
+  /** Encoding and writing the graph to the cache. */
+  store: number;
+}
 
 export interface Analysis {
   ref: string;
@@ -21,39 +40,214 @@ export interface Analysis {
   issues: ParseIssue[];
   stats: IngestStats;
   /** Milliseconds per stage, for --verbose and benchmarks. */
-  timings: { ingest: number; build: number; rules: number };
+  timings: Timings;
+  /** How the graph was obtained: built from fragments, read from the graph cache, or derived from a base analysis. */
+  source: 'built' | 'cache' | 'derived';
+  /** The linked state the graph came from; a head is derived from it incrementally. */
+  state: GraphState;
+  /** Files whose parse read other files (`$ref`), with the blobs read. */
+  deps: Map<string, FileDep[]>;
+  /** Problems reported by attack-path analysis and rules (a rule that threw). */
+  ruleIssues: ParseIssue[];
+  /** Graph-cache key: engine, rules, config and the tree's candidate files. */
+  key: string;
+  /** Set for derived analyses. */
+  incremental?: ApplyStats & { baseCommit: string };
 }
 
 export interface AnalyseOptions {
   config: Config;
-  cache?: FragmentCache;
+  /** Fragment cache; when it is also a GraphCache, whole analyses are stored and reused by tree. */
+  cache?: FragmentCache & Partial<GraphCache>;
   rules?: readonly Rule[];
   limits?: Limits;
   onProgress?: (done: number, total: number) => void;
+  /** Worker threads for cold parsing (default: one per spare core on hosts with 3+ cores; 0 disables). */
+  workers?: number;
+  /** Store derived (incremental) analyses in the graph cache too. Default false: only built ones. */
+  storeDerived?: boolean;
+  /**
+   * Derive the head incrementally only when at most this share of files
+   * changed; past it a full build is as cheap. Default 0.3.
+   */
+  maxIncrementalShare?: number;
 }
 
-/** Reads, links and analyses one snapshot. */
-export async function analyseSnapshot(snapshot: Snapshot, options: AnalyseOptions): Promise<Analysis> {
-  const t0 = performance.now();
-  const { fragments, stats, entries } = await ingestSnapshot(snapshot, options);
-  const t1 = performance.now();
-  const graph = buildGraph(fragments, options.config);
-  const t2 = performance.now();
+/** What determines a graph and its findings besides the files: engine, rules, config. */
+function analysisKey(listing: readonly FileEntry[], options: AnalyseOptions): string {
+  const rules = options.rules ?? ALL_RULES;
+  const c = options.config;
+  const h = createHash('sha256');
+  h.update(JSON.stringify(['threatdiff-analysis', ENGINE_FINGERPRINT, GRAPH_STATE_VERSION, VERSION, rules.map((r) => r.meta.id), c.include, c.exclude, c.zones, c.apis, c.rules, c.sensitivity, options.limits ?? null]));
+  const files = listing.filter((e) => treeReadable(e.path)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const e of files) h.update(`\n${e.path}\u0000${e.sha}`);
+  return h.digest('hex');
+}
+
+function findings(graph: Graph, options: AnalyseOptions): { crossings: Crossing[]; threats: Threat[]; ruleIssues: ParseIssue[] } {
   const ctx = ruleContext(graph, options.config);
-  const { threats, issues: ruleIssues } = runRules(ctx, options.rules ?? ALL_RULES, options.config);
-  const t3 = performance.now();
-  return {
+  const { threats, issues } = runRules(ctx, options.rules ?? ALL_RULES, options.config);
+  return { crossings: ctx.crossings, threats, ruleIssues: [...ctx.pathIssues, ...issues] };
+}
+
+const now = () => performance.now();
+const zeroTimings = (): Timings => ({ list: 0, ingest: 0, build: 0, rules: 0, load: 0, store: 0 });
+
+/**
+ * Reads, links and analyses one snapshot. With a graph cache, a tree analysed
+ * before (same candidate files, config and engine) is read back instead.
+ */
+export async function analyseSnapshot(snapshot: Snapshot, options: AnalyseOptions): Promise<Analysis> {
+  const timings = zeroTimings();
+  let t = now();
+  const listing = await snapshot.list();
+  const key = analysisKey(listing, options);
+  const entries = candidateEntries(listing, options.config);
+  timings.list = now() - t;
+
+  if (options.cache?.getGraph) {
+    t = now();
+    const data = await options.cache.getGraph(key);
+    const stored = data ? decodeAnalysis(data, key) : undefined;
+    timings.load = now() - t;
+    if (stored) {
+      const fragments = fragmentsOf(stored.state);
+      return {
+        ref: snapshot.ref,
+        commit: snapshot.commit,
+        fragments,
+        entries,
+        graph: stored.graph,
+        crossings: stored.crossings,
+        threats: stored.threats,
+        issues: [...stored.graph.issues, ...stored.ruleIssues],
+        stats: { candidates: entries.length, parsed: 0, cached: 0, ignored: entries.length - fragments.length, reused: fragments.length },
+        timings,
+        source: 'cache',
+        state: stored.state,
+        deps: stored.deps,
+        ruleIssues: stored.ruleIssues,
+        key,
+      };
+    }
+  }
+
+  t = now();
+  const { fragments, stats, deps } = await ingestSnapshot(snapshot, options);
+  timings.ingest = now() - t;
+  t = now();
+  const state = createState(fragments, options.config);
+  const graph = graphOf(state);
+  timings.build = now() - t;
+  t = now();
+  const { crossings, threats, ruleIssues } = findings(graph, options);
+  timings.rules = now() - t;
+  const analysis: Analysis = {
     ref: snapshot.ref,
     commit: snapshot.commit,
     fragments,
     entries,
     graph,
-    crossings: ctx.crossings,
+    crossings,
     threats,
-    issues: [...graph.issues, ...ctx.pathIssues, ...ruleIssues],
+    issues: [...graph.issues, ...ruleIssues],
     stats,
-    timings: { ingest: t1 - t0, build: t2 - t1, rules: t3 - t2 },
+    timings,
+    source: 'built',
+    state,
+    deps,
+    ruleIssues,
+    key,
   };
+  await storeAnalysis(analysis, options);
+  return analysis;
+}
+
+async function storeAnalysis(analysis: Analysis, options: AnalyseOptions): Promise<void> {
+  if (!options.cache?.setGraph) return;
+  const t = now();
+  await options.cache.setGraph(analysis.key, encodeAnalysis(analysis));
+  analysis.timings.store = now() - t;
+}
+
+/**
+ * The head of a change, derived from the base's analysis: only files whose
+ * blob changed (or whose `$ref` targets changed) are read and parsed, and
+ * only the refs those changes can affect are re-linked. Falls back to a full
+ * analysis when most files changed or the configuration differs.
+ */
+export async function deriveAnalysis(base: Analysis, head: Snapshot, options: AnalyseOptions): Promise<Analysis> {
+  const timings = zeroTimings();
+  let t = now();
+  const listing = await head.list();
+  const key = analysisKey(listing, options);
+  const entries = candidateEntries(listing, options.config);
+  timings.list = now() - t;
+  const sameConfig = JSON.stringify(base.state.config) === JSON.stringify({ zones: options.config.zones, apis: options.config.apis });
+  if (key === base.key) {
+    return { ...base, ref: head.ref, commit: head.commit, entries, timings, source: 'derived', stats: { ...base.stats, parsed: 0, cached: 0, reused: base.fragments.length }, incremental: { filesChanged: 0, filesRecomputed: 0, refsRelinked: 0, refsTotal: 0, baseCommit: base.commit } };
+  }
+
+  const shas = readableShas(listing);
+  const before = new Map(base.entries.map((e) => [e.path, e.sha]));
+  const present = new Set(entries.map((e) => e.path));
+  const reparse: FileEntry[] = [];
+  for (const e of entries) {
+    if (before.get(e.path) !== e.sha) reparse.push(e);
+    else if (!depsValid(base.deps.get(e.path) ?? [], shas)) reparse.push(e); // a `$ref` target changed
+  }
+  const removed = base.entries.filter((e) => !present.has(e.path)).map((e) => e.path);
+  const share = (reparse.length + removed.length) / Math.max(1, entries.length);
+  if (!sameConfig || share > (options.maxIncrementalShare ?? 0.3)) {
+    const full = await analyseSnapshot(head, options);
+    full.timings.list += timings.list;
+    return full;
+  }
+
+  t = now();
+  const stats: IngestStats = { candidates: entries.length, parsed: 0, cached: 0, ignored: 0 };
+  const results = await ingestEntries(reparse, head, shas, options, stats);
+  timings.ingest = now() - t;
+  t = now();
+  const upserts: Fragment[] = [];
+  const removals = [...removed];
+  const deps = new Map(base.deps);
+  for (const path of removed) deps.delete(path);
+  for (const r of results) {
+    if (r.fragment) upserts.push(r.fragment);
+    else removals.push(r.path);
+    if (r.deps.length > 0) deps.set(r.path, r.deps);
+    else deps.delete(r.path);
+  }
+  const applied = applyChanges(base.state, upserts, removals);
+  const graph = graphOf(applied.state);
+  timings.build = now() - t;
+  t = now();
+  const { crossings, threats, ruleIssues } = findings(graph, options);
+  timings.rules = now() - t;
+  const fragments = fragmentsOf(applied.state);
+  stats.ignored = entries.length - fragments.length;
+  stats.reused = fragments.length - upserts.length;
+  const analysis: Analysis = {
+    ref: head.ref,
+    commit: head.commit,
+    fragments,
+    entries,
+    graph,
+    crossings,
+    threats,
+    issues: [...graph.issues, ...ruleIssues],
+    stats,
+    timings,
+    source: 'derived',
+    state: applied.state,
+    deps,
+    ruleIssues,
+    key,
+    incremental: { ...applied.stats, baseCommit: base.commit },
+  };
+  if (options.storeDerived) await storeAnalysis(analysis, options);
+  return analysis;
 }
 
 /**
@@ -71,10 +265,13 @@ export interface DiffOptions extends AnalyseOptions {
   accepted?: readonly AcceptedRisk[];
 }
 
-/** The whole `diff`: analyse base and head with the same config and compare. */
+/**
+ * The whole `diff`: analyse the base (or read it from the graph cache), derive
+ * the head from it incrementally, and compare.
+ */
 export async function diffSnapshots(base: Snapshot, head: Snapshot, options: DiffOptions): Promise<{ report: Report; base: Analysis; head: Analysis }> {
   const baseAnalysis = await analyseSnapshot(base, options);
-  const headAnalysis = await analyseSnapshot(head, options);
+  const headAnalysis = await deriveAnalysis(baseAnalysis, head, options);
   const report = buildReport(baseAnalysis, headAnalysis, { ...options.config, accepted: [...options.config.accepted, ...(options.accepted ?? [])] });
   return { report, base: baseAnalysis, head: headAnalysis };
 }

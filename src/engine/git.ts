@@ -42,10 +42,23 @@ class BlobReader {
 
   read(sha: string): Promise<Buffer> {
     const proc = this.start();
+    if (this.queue.length === 0) this.hold(proc, true);
     return new Promise((resolve, reject) => {
       this.queue.push({ sha, resolve, reject });
       proc.stdin.write(`${sha}\n`);
     });
+  }
+
+  /**
+   * The idle process must not keep Node alive (callers may forget close()),
+   * but while a read is pending it must: otherwise a program whose only work
+   * left is that read exits with the promise unsettled.
+   */
+  private hold(proc: ChildProcessWithoutNullStreams, on: boolean): void {
+    for (const h of [proc, proc.stdout, proc.stdin, proc.stderr] as unknown as { ref?: () => void; unref?: () => void }[]) {
+      if (on) h.ref?.();
+      else h.unref?.();
+    }
   }
 
   close(): void {
@@ -66,10 +79,7 @@ class BlobReader {
     };
     proc.on('error', fail);
     proc.on('exit', () => fail(new GitError('git cat-file exited')));
-    proc.unref();
-    (proc.stdout as unknown as { unref?: () => void }).unref?.();
-    (proc.stdin as unknown as { unref?: () => void }).unref?.();
-    (proc.stderr as unknown as { unref?: () => void }).unref?.();
+    this.hold(proc, false);
     this.proc = proc;
     return proc;
   }
@@ -93,6 +103,7 @@ class BlobReader {
       this.queue.shift();
       head.resolve(Buffer.from(body));
     }
+    if (this.queue.length === 0 && this.proc) this.hold(this.proc, false);
   }
 }
 
@@ -101,6 +112,7 @@ export async function gitSnapshot(repo: string, ref: string): Promise<Snapshot &
   const commit = await resolveCommit(repo, ref);
   const reader = new BlobReader(repo);
   let listing: Promise<FileEntry[]> | undefined;
+  let byPath: Promise<Map<string, FileEntry>> | undefined;
   const list = (): Promise<FileEntry[]> =>
     (listing ??= git(repo, ['ls-tree', '-r', '-z', '--long', '--full-tree', commit]).then(parseLsTree));
   return {
@@ -111,7 +123,8 @@ export async function gitSnapshot(repo: string, ref: string): Promise<Snapshot &
       return (await reader.read(entry.sha)).toString('utf8');
     },
     async readPath(path) {
-      const entry = (await list()).find((e) => e.path === path);
+      byPath ??= list().then((entries) => new Map(entries.map((e) => [e.path, e])));
+      const entry = (await byPath).get(path);
       return entry ? (await reader.read(entry.sha)).toString('utf8') : undefined;
     },
     close: () => reader.close(),

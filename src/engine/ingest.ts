@@ -1,6 +1,8 @@
 import picomatch from 'picomatch';
 import pLimit from 'p-limit';
 import type { Fragment, Limits, ParseContext, Parser, TreeReader } from '../model/types.js';
+import type { CachedFragment, FileDep, FragmentCache } from '../cache/types.js';
+import { parsePool, WORKER_MIN_FILES } from './workers.js';
 import { DEFAULT_LIMITS } from '../model/types.js';
 import { PARSERS } from '../ingest/registry.js';
 import type { Config } from '../config/config.js';
@@ -12,21 +14,19 @@ const CANDIDATE = /\.(ya?ml|json|tf)$/i;
 /** Changes whenever any parser's output can change for the same bytes. */
 export const ENGINE_FINGERPRINT = `threatdiff-1:${PARSERS.map((p) => `${p.id}@${p.version}`).join(',')}`;
 
-/** Cached parse result: a fragment, or `null` when no parser claims the blob. */
-export interface FragmentCache {
-  get(key: string): Promise<Fragment | null | undefined>;
-  set(key: string, fragment: Fragment | null): Promise<void>;
-}
+export type { CachedFragment, FileDep, FragmentCache } from '../cache/types.js';
 
 export interface IngestStats {
   /** Files that passed the path filters and could be model files. */
   candidates: number;
   /** Files parsed in this run (cache misses). */
   parsed: number;
-  /** Files whose fragment came from the cache. */
+  /** Files whose fragment came from the fragment cache. */
   cached: number;
   /** Candidate files no parser claimed. */
   ignored: number;
+  /** Files whose fragment was reused from a cached or base graph without any lookup. */
+  reused?: number;
 }
 
 export interface IngestOptions {
@@ -35,6 +35,8 @@ export interface IngestOptions {
   limits?: Limits;
   /** Called after each file, for progress bars. */
   onProgress?: (done: number, total: number) => void;
+  /** Parse cache misses in this many worker threads (0: in this thread). Default: one per spare core on hosts with 3+ cores, for large cold runs. */
+  workers?: number;
 }
 
 export function pathFilter(config: Config): (path: string) => boolean {
@@ -43,51 +45,138 @@ export function pathFilter(config: Config): (path: string) => boolean {
   return (path) => CANDIDATE.test(path) && include(path) && !exclude(path);
 }
 
+/** Files a parser may read through `ctx.tree` (for `$ref`): any candidate file of the tree, filtered or not. */
+export function treeReadable(path: string): boolean {
+  return CANDIDATE.test(path);
+}
+
 /** The cache key of a blob at a path: the directory matters for Terraform module identity and spec attachment. */
 export function fragmentKey(entry: FileEntry): string {
   const dir = entry.path.includes('/') ? entry.path.slice(0, entry.path.lastIndexOf('/')) : '';
   return `${ENGINE_FINGERPRINT}:${entry.sha}:${dir}`;
 }
 
-/** Parses every model file of a snapshot into fragments, reusing cached fragments by blob SHA. */
-export async function ingestSnapshot(snapshot: Snapshot, options: IngestOptions): Promise<{ fragments: Fragment[]; stats: IngestStats; entries: FileEntry[] }> {
-  const accept = pathFilter(options.config);
-  const entries = (await snapshot.list()).filter((e) => accept(e.path)).sort((a, b) => (a.path < b.path ? -1 : 1));
-  const limits = options.limits ?? DEFAULT_LIMITS;
-  const tree: TreeReader = { read: (path) => (accept(path) || CANDIDATE.test(path) ? snapshot.readPath(path) : Promise.resolve(undefined)) };
-  const ctx: ParseContext = { tree, limits };
-  const stats: IngestStats = { candidates: entries.length, parsed: 0, cached: 0, ignored: 0 };
-  const limit = pLimit(8);
-  let done = 0;
-  const results = await Promise.all(
-    entries.map((entry) =>
-      limit(async () => {
-        const fragment = await fragmentFor(entry, snapshot, ctx, options.cache, stats);
-        options.onProgress?.(++done, entries.length);
-        return fragment;
-      }),
-    ),
-  );
-  const fragments = results.filter((f): f is Fragment => f !== null);
-  stats.ignored = entries.length - fragments.length;
-  return { fragments, stats, entries };
+/** Path -> blob SHA of every file a parser may read, for recording and checking `$ref` dependencies. */
+export function readableShas(listing: readonly FileEntry[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const e of listing) if (treeReadable(e.path)) map.set(e.path, e.sha);
+  return map;
 }
 
-async function fragmentFor(entry: FileEntry, snapshot: Snapshot, ctx: ParseContext, cache: FragmentCache | undefined, stats: IngestStats): Promise<Fragment | null> {
-  const key = fragmentKey(entry);
-  const hit = await cache?.get(key);
-  if (hit !== undefined) {
-    stats.cached++;
-    return hit === null ? null : relocate(hit, entry.path);
+/** True when every file a cached parse read still has the blob it had. */
+export function depsValid(deps: readonly FileDep[], shas: ReadonlyMap<string, string>): boolean {
+  for (const d of deps) if ((shas.get(d.path) ?? null) !== d.sha) return false;
+  return true;
+}
+
+/** The candidate entries of a listing, in path order. */
+export function candidateEntries(listing: readonly FileEntry[], config: Config): FileEntry[] {
+  const accept = pathFilter(config);
+  return listing.filter((e) => accept(e.path)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+export interface IngestResult {
+  fragments: Fragment[];
+  stats: IngestStats;
+  entries: FileEntry[];
+  /** Files whose parse read other files, with what they read. */
+  deps: Map<string, FileDep[]>;
+}
+
+/** Parses every model file of a snapshot into fragments, reusing cached fragments by blob SHA. */
+export async function ingestSnapshot(snapshot: Snapshot, options: IngestOptions): Promise<IngestResult> {
+  const listing = await snapshot.list();
+  const entries = candidateEntries(listing, options.config);
+  const stats: IngestStats = { candidates: entries.length, parsed: 0, cached: 0, ignored: 0 };
+  const results = await ingestEntries(entries, snapshot, readableShas(listing), options, stats);
+  const fragments: Fragment[] = [];
+  const deps = new Map<string, FileDep[]>();
+  for (const r of results) {
+    if (r.fragment) fragments.push(r.fragment);
+    if (r.deps.length > 0) deps.set(r.path, r.deps);
   }
-  stats.parsed++;
-  const fragment = await parseEntry(entry, snapshot, ctx);
-  await cache?.set(key, fragment);
-  return fragment;
+  stats.ignored = entries.length - fragments.length;
+  return { fragments, stats, entries, deps };
+}
+
+/**
+ * Fragments for some entries of a snapshot: from the cache when the blob (and
+ * every file its parse read) is unchanged, else parsed, each distinct blob
+ * once. Results are in the order of `entries`.
+ */
+export async function ingestEntries(
+  entries: readonly FileEntry[],
+  snapshot: Snapshot,
+  shas: ReadonlyMap<string, string>,
+  options: IngestOptions,
+  stats: IngestStats,
+): Promise<{ path: string; fragment: Fragment | null; deps: FileDep[] }[]> {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const cache = options.cache;
+  const keys = entries.map(fragmentKey);
+  const hits = cache?.getMany ? await cache.getMany(keys) : undefined;
+  const inflight = new Map<string, Promise<CachedFragment>>();
+  const out: { path: string; fragment: Fragment | null; deps: FileDep[] }[] = new Array(entries.length);
+  const misses: number[] = [];
+  let done = 0;
+  const progress = () => options.onProgress?.(++done, entries.length);
+
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    const hit = hits ? hits.get(keys[i]!) : await cache?.get(keys[i]!);
+    if (hit && depsValid(hit.deps, shas)) {
+      stats.cached++;
+      out[i] = { path: entry.path, fragment: hit.fragment === null ? null : relocate(hit.fragment, entry.path), deps: hit.deps };
+      progress();
+    } else misses.push(i);
+  }
+
+  const parseOne = (entry: FileEntry): Promise<CachedFragment> => {
+    const deps: FileDep[] = [];
+    const tree: TreeReader = {
+      read: (path) => {
+        const ok = treeReadable(path);
+        if (!deps.some((d) => d.path === path)) deps.push({ path, sha: ok ? (shas.get(path) ?? null) : null });
+        return ok ? snapshot.readPath(path) : Promise.resolve(undefined);
+      },
+    };
+    return parseEntry(entry, snapshot, { tree, limits }, pool ? (path, content) => pool.parse(path, content, tree).catch((err: Error) => issueFragment(path, 'k8s', 'parser-failed', `parser failed: ${err.message}`)) : undefined).then((fragment) => ({ fragment, deps }));
+  };
+  const pool = misses.length >= WORKER_MIN_FILES ? await parsePool(options.workers, limits) : undefined;
+  const limit = pLimit(pool ? pool.size * 4 : 8);
+  try {
+    await Promise.all(
+      misses.map((i) =>
+        limit(async () => {
+          const entry = entries[i]!;
+          const key = keys[i]!;
+          let job = inflight.get(key);
+          const first = !job;
+          if (!job) {
+            job = parseOne(entry);
+            inflight.set(key, job);
+            stats.parsed++;
+          } else stats.cached++;
+          const result = await job;
+          if (first) await cache?.set(key, result);
+          out[i] = { path: entry.path, fragment: result.fragment === null ? null : relocate(result.fragment, entry.path), deps: result.deps };
+          progress();
+        }),
+      ),
+    );
+  } finally {
+    await pool?.close();
+  }
+  return out;
 }
 
 /** Reads and parses one file; never throws. */
-export async function parseEntry(entry: FileEntry, snapshot: Snapshot, ctx: ParseContext): Promise<Fragment | null> {
+export async function parseEntry(
+  entry: FileEntry,
+  snapshot: Snapshot,
+  ctx: ParseContext,
+  parse: (path: string, content: string) => Promise<Fragment | null> = (path, content) => parseContent(path, content, ctx),
+): Promise<Fragment | null> {
   if (entry.size > ctx.limits.maxFileBytes) {
     if (!/\.(ya?ml|tf)$/i.test(entry.path)) return null; // large JSON is usually data, not a model file
     return issueFragment(entry.path, entry.path.endsWith('.tf') ? 'terraform' : 'k8s', 'file-too-large', `file is ${entry.size} bytes, over the ${ctx.limits.maxFileBytes}-byte limit: not analysed`);
@@ -98,7 +187,7 @@ export async function parseEntry(entry: FileEntry, snapshot: Snapshot, ctx: Pars
   } catch (err) {
     return issueFragment(entry.path, 'k8s', 'read-failed', `could not read the file: ${(err as Error).message}`);
   }
-  return parseContent(entry.path, content, ctx);
+  return parse(entry.path, content);
 }
 
 /** Detects the format and parses; a parser failure becomes an error entry, never an exception. */
@@ -126,7 +215,7 @@ function safeDetect(parser: Parser, path: string, content: string): boolean {
   }
 }
 
-function issueFragment(file: string, format: Fragment['format'], code: string, message: string): Fragment {
+export function issueFragment(file: string, format: Fragment['format'], code: string, message: string): Fragment {
   return { file, format, elements: [], edges: [], refs: [], issues: [{ file, level: 'error', code, message }] };
 }
 

@@ -2,7 +2,7 @@ import picomatch from 'picomatch';
 import type { Edge, Element, Fragment, ParseIssue, Ref } from '../model/types.js';
 import type { Graph } from '../model/graph.js';
 import type { Config } from '../config/config.js';
-import { buildLinkIndex, linkRefs } from './link.js';
+import { buildLinkIndex, linkRefs, type LinkResult } from './link.js';
 import { assignZones } from './zones.js';
 
 export const INTERNET: Element = {
@@ -38,13 +38,7 @@ export function buildGraph(fragmentsIn: readonly Fragment[], config: Pick<Config
       const existing = elements.get(el.id);
       if (existing) {
         rejected.add(el.id);
-        issues.push({
-          file: el.location.file,
-          line: el.location.line,
-          level: 'warning',
-          code: 'duplicate-definition',
-          message: `${el.id} is also defined at ${existing.location.file}:${existing.location.line}; using that one. Pick one deployment with include/exclude in .github/threatdiff.yml`,
-        });
+        issues.push(duplicateIssue(el, existing));
         continue;
       }
       elements.set(el.id, el);
@@ -55,35 +49,83 @@ export function buildGraph(fragmentsIn: readonly Fragment[], config: Pick<Config
 
   const apiOverride = apiOverrides(config.apis, elements);
   const linked = linkRefs(refs, buildLinkIndex(elements), apiOverride);
+  return finishGraph({ elements, rawEdges, linked, issues, files }, config);
+}
+
+/** The warning for an element defined again after `existing` (first by path) won. */
+export function duplicateIssue(el: Element, existing: Element): ParseIssue {
+  return {
+    file: el.location.file,
+    line: el.location.line,
+    level: 'warning',
+    code: 'duplicate-definition',
+    message: `${el.id} is also defined at ${existing.location.file}:${existing.location.line}; using that one. Pick one deployment with include/exclude in .github/threatdiff.yml`,
+  };
+}
+
+/** What the merge and link steps produce; `finishGraph` turns it into a Graph. */
+export interface GraphParts {
+  /** Accepted fragment elements in path order (the linker's view); created elements are appended to it. */
+  elements: Map<string, Element>;
+  rawEdges: Edge[];
+  linked: LinkResult;
+  /** Fragment issues and duplicate warnings; link issues are appended. */
+  issues: ParseIssue[];
+  files: Map<string, string>;
+  /** Precomputed `edgeKey`s of rawEdges and linked.edges (same order), when the caller keeps them. */
+  rawKeys?: readonly string[];
+  linkedKeys?: readonly string[];
+}
+
+/**
+ * The last step of a build, shared with the incremental engine so both
+ * produce the same graph: created elements, the internet actor, edge
+ * filtering and de-duplication, zones and adjacency.
+ */
+export function finishGraph(parts: GraphParts, config: Pick<Config, 'zones'>): Graph {
+  const { elements, rawEdges, linked, issues, files } = parts;
   issues.push(...linked.issues);
   for (const el of linked.created) elements.set(el.id, el);
-  const needsInternet = rawEdges.some((e) => e.from === INTERNET.id) || linked.edges.some((e) => e.from === INTERNET.id);
+  let needsInternet = false;
+  for (const list of [rawEdges, linked.edges]) for (const e of list) if (e.from === INTERNET.id) needsInternet = true;
   if (needsInternet && !elements.has(INTERNET.id)) elements.set(INTERNET.id, INTERNET);
 
-  const edges = dedupeEdges([...rawEdges, ...linked.edges].filter((e) => elements.has(e.from) && elements.has(e.to) && e.from !== e.to));
+  // Both ends must exist; one edge per (kind, from, to), the first (by path order) keeps its evidence.
+  const edges: Edge[] = [];
+  const seen = new Set<string>();
+  const keep = (list: readonly Edge[], keys: readonly string[] | undefined): void => {
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
+      if (e.from === e.to || !elements.has(e.from) || !elements.has(e.to)) continue;
+      const key = keys ? keys[i]! : edgeKey(e);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      edges.push(e);
+    }
+  };
+  keep(rawEdges, parts.rawKeys);
+  keep(linked.edges, parts.linkedKeys);
   const { zoneOf, zones } = assignZones(elements, edges, config.zones);
   const out = new Map<string, Edge[]>();
   const inn = new Map<string, Edge[]>();
   for (const e of edges) {
-    (out.get(e.from) ?? out.set(e.from, []).get(e.from)!).push(e);
-    (inn.get(e.to) ?? inn.set(e.to, []).get(e.to)!).push(e);
+    const o = out.get(e.from);
+    if (o) o.push(e);
+    else out.set(e.from, [e]);
+    const n = inn.get(e.to);
+    if (n) n.push(e);
+    else inn.set(e.to, [e]);
   }
   return { elements, zoneOf, zones, edges, out, in: inn, issues, files };
 }
 
-/** One edge per (kind, from, to): the first (by path order) keeps its evidence. */
-function dedupeEdges(edges: Edge[]): Edge[] {
-  const seen = new Set<string>();
-  return edges.filter((e) => {
-    const key = `${e.kind}\u0000${e.from}\u0000${e.to}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+/** The de-duplication key of an edge. */
+export function edgeKey(e: Pick<Edge, 'kind' | 'from' | 'to'>): string {
+  return `${e.kind}\u0000${e.from}\u0000${e.to}`;
 }
 
 /** `apis:` in the config maps a spec path glob or an API title to a service name. */
-function apiOverrides(apis: Record<string, string>, elements: Map<string, Element>): (apiId: string, file: string) => string | undefined {
+export function apiOverrides(apis: Record<string, string>, elements: Map<string, Element>): (apiId: string, file: string) => string | undefined {
   const entries = Object.entries(apis).map(([key, service]) => ({ key, service, match: picomatch(key, { dot: true }) }));
   return (apiId, file) => {
     const title = String(elements.get(apiId)?.attrs.title ?? '');

@@ -1,0 +1,501 @@
+import type { Edge, Element, Fragment, ParseIssue, Ref } from '../model/types.js';
+import type { Graph } from '../model/graph.js';
+import type { Config } from '../config/config.js';
+import { apiOverrides, duplicateIssue, edgeKey, finishGraph } from './build.js';
+import { isWorkload, linkRefs, type LinkIndex } from './link.js';
+
+/**
+ * Incremental graph building. A `GraphState` is everything `buildGraph`
+ * computes on the way to a Graph, kept per file and per ref, plus the keys
+ * each ref resolution looked up in the link index. A change set (fragments
+ * added, replaced, removed) then costs:
+ *
+ * - the changed files' contributions (and those of files whose duplicate
+ *   definitions change owner),
+ * - re-resolving only the refs whose recorded lookups can answer differently
+ *   (selectors in namespaces whose workloads changed, hosts naming changed
+ *   Services or gateway hosts, element refs whose candidates appeared or
+ *   disappeared, API attachment to changed names),
+ * - one linear assembly pass (`graphOf`) that reuses `finishGraph`, so the
+ *   result equals `buildGraph` element for element and edge for edge (the
+ *   property test in test/engine checks exactly that).
+ *
+ * States are persistent: `applyChanges` never mutates its input (inner
+ * arrays and sets are replaced, never edited), so one base state serves any
+ * number of pull requests.
+ */
+
+export type GraphConfig = Pick<Config, 'zones' | 'apis'>;
+
+/** Bump when the state layout changes: persisted states of another version are rebuilt. */
+export const GRAPH_STATE_VERSION = 3;
+
+/** One ref with its resolution and the index keys the resolution read. */
+export interface RefSlot {
+  readonly file: string;
+  readonly ref: Ref;
+  readonly edges: Edge[];
+  /** `edgeKey` of each edge, computed once. */
+  readonly keys: string[];
+  /** The external-host element this ref would create (first creator in path order wins). */
+  readonly created: Element[];
+  readonly issues: ParseIssue[];
+  readonly deps: string[];
+}
+
+/** What one file contributes, given which file owns each element id. */
+export interface FileState {
+  readonly fragment: Fragment;
+  readonly accepted: Element[];
+  /** Fragment issues, then duplicate-definition warnings, in buildGraph's order. */
+  readonly issues: ParseIssue[];
+  readonly rawEdges: Edge[];
+  readonly rawKeys: string[];
+  readonly slots: RefSlot[];
+}
+
+interface IndexEntry {
+  id: string;
+  file: string;
+  idx: number;
+}
+interface WorkloadEntry extends IndexEntry {
+  labels: Record<string, string>;
+}
+
+/** Read access shared by plain Maps and the copy-on-write layers below. */
+export interface MapLike<K, V> {
+  get(key: K): V | undefined;
+  has(key: K): boolean;
+}
+
+interface WritableMap<K, V> extends MapLike<K, V> {
+  set(key: K, value: V): unknown;
+  delete(key: K): unknown;
+}
+
+const GONE = Symbol('gone');
+
+/**
+ * A map that reads through to its parent and records its own writes and
+ * deletions: deriving a head from a base touches a few hundred keys, while
+ * copying the base's maps would cost O(repository) per pull request.
+ * Chains are flattened past a small depth; `toMap` materialises a layer for
+ * serialisation or iteration.
+ */
+class Layered<K, V> implements MapLike<K, V> {
+  readonly own = new Map<K, V | typeof GONE>();
+  constructor(
+    readonly parent: MapLike<K, V>,
+    readonly depth: number,
+  ) {}
+  get(key: K): V | undefined {
+    const v = this.own.get(key);
+    if (v === GONE) return undefined;
+    return v !== undefined ? v : this.parent.get(key);
+  }
+  has(key: K): boolean {
+    const v = this.own.get(key);
+    if (v === GONE) return false;
+    return v !== undefined || this.parent.has(key);
+  }
+  set(key: K, value: V): void {
+    this.own.set(key, value);
+  }
+  delete(key: K): void {
+    this.own.set(key, GONE);
+  }
+}
+
+const MAX_DEPTH = 4;
+
+function layer<K, V>(m: MapLike<K, V>): Layered<K, V> {
+  const depth = m instanceof Layered ? m.depth : 0;
+  return depth >= MAX_DEPTH ? new Layered<K, V>(toMap(m), 1) : new Layered<K, V>(m, depth + 1);
+}
+
+/** A plain Map with the same contents (the map itself when it already is one). */
+export function toMap<K, V>(m: MapLike<K, V>): Map<K, V> {
+  if (!(m instanceof Layered)) return m as Map<K, V>;
+  const out = new Map(toMap(m.parent as MapLike<K, V>));
+  for (const [k, v] of (m as Layered<K, V>).own) {
+    if (v === GONE) out.delete(k);
+    else out.set(k, v as V);
+  }
+  return out;
+}
+
+export interface GraphState {
+  readonly version: number;
+  readonly config: GraphConfig;
+  /** File paths in build order (plain string order, as buildGraph sorts). */
+  readonly order: string[];
+  readonly files: MapLike<string, FileState>;
+  /** Element id -> sorted paths of the files defining it; the first wins. */
+  readonly definers: MapLike<string, string[]>;
+  /** Element id -> the winning definition (the linker's `index.elements`). */
+  readonly accepted: MapLike<string, Element>;
+  /** The link index, each list in element order (owner path, position in file). */
+  readonly ns: MapLike<string, WorkloadEntry[]>;
+  readonly gh: MapLike<string, IndexEntry[]>;
+  readonly bn: MapLike<string, IndexEntry[]>;
+  /** Index key -> the ref slots whose resolution read it. */
+  readonly dependents: MapLike<string, Set<RefSlot>>;
+  /** Number of ref slots, for statistics. */
+  readonly refCount: number;
+}
+
+/** The state with plain Maps only (for serialisation: layers are a process-local optimisation). */
+export function materialize(s: GraphState): GraphState {
+  return {
+    ...s,
+    files: toMap(s.files),
+    definers: toMap(s.definers),
+    accepted: toMap(s.accepted),
+    ns: toMap(s.ns),
+    gh: toMap(s.gh),
+    bn: toMap(s.bn),
+    dependents: toMap(s.dependents),
+  };
+}
+
+/** What one `applyChanges` did, for --verbose and benchmarks. */
+export interface ApplyStats {
+  filesChanged: number;
+  filesRecomputed: number;
+  refsRelinked: number;
+  refsTotal: number;
+}
+
+const BY_NAME_KINDS = new Set(['service', 'gateway', 'datastore']);
+
+export function emptyState(config: GraphConfig): GraphState {
+  return {
+    version: GRAPH_STATE_VERSION,
+    config: { zones: { ...config.zones }, apis: { ...config.apis } },
+    order: [],
+    files: new Map(),
+    definers: new Map(),
+    accepted: new Map(),
+    ns: new Map(),
+    gh: new Map(),
+    bn: new Map(),
+    dependents: new Map(),
+    refCount: 0,
+  };
+}
+
+/** A state from scratch: the same as applying every fragment to an empty state. */
+export function createState(fragments: readonly Fragment[], config: GraphConfig): GraphState {
+  return applyChanges(emptyState(config), fragments, []).state;
+}
+
+/** Index keys an element answers to: any change to it may change refs that looked these up. */
+function keysOf(el: Element, out: Set<string>): void {
+  out.add(`e:${el.id}`);
+  if (isWorkload(el)) out.add(`ns:${String(el.attrs.namespace ?? 'default')}`);
+  const hosts = el.attrs.hosts;
+  if (el.kind === 'gateway' && Array.isArray(hosts)) for (const h of hosts) out.add(`gh:${String(h).toLowerCase()}`);
+  if (BY_NAME_KINDS.has(el.kind)) out.add(`bn:${el.name.toLowerCase()}`);
+}
+
+function compareEntries(a: IndexEntry, b: IndexEntry): number {
+  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.idx - b.idx;
+}
+
+function comparePaths(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Position of `value` in the sorted array, or where it would go. */
+function bisect(list: readonly string[], value: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Applies a change set: `upserts` are the new fragments of added or changed
+ * files, `removals` the paths of files that are gone (or no longer yield a
+ * fragment). Returns a new state; `base` is left as it was.
+ */
+export function applyChanges(
+  base: GraphState,
+  upserts: readonly Fragment[],
+  removals: readonly string[],
+  /** `layer`/`copy` force a strategy (tests); `auto` layers small change sets over the base. */
+  mode: 'auto' | 'layer' | 'copy' = 'auto',
+): { state: GraphState; stats: ApplyStats } {
+  // A cold build writes every key: plain Maps. A derivation writes a few: layers over the base.
+  const bulk = mode === 'copy' || (mode === 'auto' && (base.order.length === 0 || upserts.length + removals.length > base.order.length / 4));
+  const fork = <K, V>(m: MapLike<K, V>): WritableMap<K, V> => (bulk ? new Map(toMap(m)) : layer(m));
+  const s = {
+    ...base,
+    files: fork(base.files),
+    definers: fork(base.definers),
+    accepted: fork(base.accepted),
+    ns: fork(base.ns),
+    gh: fork(base.gh),
+    bn: fork(base.bn),
+    dependents: fork(base.dependents),
+  };
+  let refCount = base.refCount;
+  let order = base.order;
+  const ownedDeps = new Set<string>();
+  const depSet = (key: string): Set<RefSlot> => {
+    let set = s.dependents.get(key);
+    if (!set || !ownedDeps.has(key)) {
+      set = new Set(set);
+      s.dependents.set(key, set);
+      ownedDeps.add(key);
+    }
+    return set;
+  };
+  const dropSlots = (slots: readonly RefSlot[]): void => {
+    for (const slot of slots) {
+      for (const key of slot.deps) {
+        const set = depSet(key);
+        set.delete(slot);
+        if (set.size === 0) s.dependents.delete(key);
+      }
+    }
+    refCount -= slots.length;
+  };
+  const fresh = new Set<RefSlot>();
+  const linker = new Linker(s);
+  const link = (file: string, ref: Ref): RefSlot => {
+    const slot = linker.link(file, ref);
+    for (const key of slot.deps) depSet(key).add(slot);
+    fresh.add(slot);
+    refCount++;
+    return slot;
+  };
+
+  // 1. Take out every file that changes, and put the new fragments in.
+  const touchedIds = new Set<string>();
+  const recompute = new Set<string>();
+  const upsertPaths = new Set(upserts.map((f) => f.file));
+  const gone: string[] = [];
+  for (const path of [...removals, ...upsertPaths]) {
+    const old = s.files.get(path);
+    if (!old) continue;
+    for (const el of old.fragment.elements) {
+      touchedIds.add(el.id);
+      const defs = s.definers.get(el.id);
+      if (!defs) continue;
+      const rest = defs.filter((p) => p !== path);
+      if (rest.length > 0) s.definers.set(el.id, rest);
+      else s.definers.delete(el.id);
+    }
+    dropSlots(old.slots);
+    s.files.delete(path);
+    if (!upsertPaths.has(path)) gone.push(path);
+  }
+  for (const fragment of upserts) {
+    s.files.set(fragment.file, { fragment, accepted: [], issues: [], rawEdges: [], rawKeys: [], slots: [] });
+    recompute.add(fragment.file);
+    for (const el of fragment.elements) {
+      touchedIds.add(el.id);
+      const defs = s.definers.get(el.id);
+      if (!defs) s.definers.set(el.id, [fragment.file]);
+      else if (!defs.includes(fragment.file)) {
+        const next = [...defs];
+        next.splice(bisect(next, fragment.file), 0, fragment.file);
+        s.definers.set(el.id, next);
+      }
+    }
+  }
+  const newPaths = upserts.map((f) => f.file).filter((p) => !base.files.has(p));
+  if (gone.length + newPaths.length > 64) {
+    order = [...toMap(s.files).keys()].sort(comparePaths);
+  } else if (gone.length + newPaths.length > 0) {
+    order = [...order];
+    for (const p of gone) order.splice(bisect(order, p), 1);
+    for (const p of newPaths) order.splice(bisect(order, p), 0, p);
+  }
+
+  // 2. New owners: update the linker's view and note every index key that changed.
+  const changedKeys = new Set<string>();
+  const dirty = { ns: new Set<string>(), gh: new Set<string>(), bn: new Set<string>() };
+  const unindex = (el: Element): void => {
+    const drop = <T extends IndexEntry>(map: WritableMap<string, T[]>, key: string, set: Set<string>): void => {
+      const list = map.get(key);
+      if (!list) return;
+      const next = list.filter((x) => x.id !== el.id);
+      if (next.length > 0) map.set(key, next);
+      else map.delete(key);
+      set.add(key);
+    };
+    if (isWorkload(el)) drop(s.ns, String(el.attrs.namespace ?? 'default'), dirty.ns);
+    const hosts = el.attrs.hosts;
+    if (el.kind === 'gateway' && Array.isArray(hosts)) for (const h of new Set(hosts.map((x) => String(x).toLowerCase()))) drop(s.gh, h, dirty.gh);
+    if (BY_NAME_KINDS.has(el.kind)) drop(s.bn, el.name.toLowerCase(), dirty.bn);
+  };
+  const index = (el: Element, file: string, idx: number): void => {
+    const add = <T extends IndexEntry>(map: WritableMap<string, T[]>, key: string, entry: T, set: Set<string>): void => {
+      map.set(key, [...(map.get(key) ?? []), entry]);
+      set.add(key);
+    };
+    if (isWorkload(el)) add(s.ns, String(el.attrs.namespace ?? 'default'), { id: el.id, file, idx, labels: (el.attrs.podLabels as Record<string, string>) ?? {} }, dirty.ns);
+    const hosts = el.attrs.hosts;
+    if (el.kind === 'gateway' && Array.isArray(hosts)) for (const h of hosts) add(s.gh, String(h).toLowerCase(), { id: el.id, file, idx }, dirty.gh);
+    if (BY_NAME_KINDS.has(el.kind)) add(s.bn, el.name.toLowerCase(), { id: el.id, file, idx }, dirty.bn);
+  };
+  for (const id of touchedIds) {
+    const before = s.accepted.get(id);
+    const defs = s.definers.get(id);
+    let after: Element | undefined;
+    let idx = -1;
+    if (defs) {
+      const els = s.files.get(defs[0]!)!.fragment.elements;
+      idx = els.findIndex((e) => e.id === id);
+      after = els[idx];
+    }
+    if (before === after) continue;
+    // Another owner changes every definer's duplicate warning and what it may contribute.
+    for (const p of defs ?? []) recompute.add(p);
+    if (before) {
+      keysOf(before, changedKeys);
+      unindex(before);
+    }
+    if (after) {
+      s.accepted.set(id, after);
+      keysOf(after, changedKeys);
+      index(after, defs![0]!, idx);
+    } else {
+      s.accepted.delete(id);
+    }
+  }
+  for (const [map, keys] of [[s.ns, dirty.ns], [s.gh, dirty.gh], [s.bn, dirty.bn]] as [WritableMap<string, IndexEntry[]>, Set<string>][]) {
+    for (const key of keys) {
+      const list = map.get(key);
+      if (list) map.set(key, [...list].sort(compareEntries));
+    }
+  }
+
+  // 3. Contributions of changed files and of files whose duplicates changed owner.
+  for (const path of recompute) {
+    const st = s.files.get(path);
+    if (!st) continue;
+    dropSlots(st.slots);
+    s.files.set(path, contribution(s, st.fragment, link));
+  }
+
+  // 4. Re-resolve only the refs whose lookups can now answer differently.
+  const stale = new Map<string, Set<RefSlot>>();
+  for (const key of changedKeys) {
+    for (const slot of s.dependents.get(key) ?? []) {
+      if (fresh.has(slot)) continue;
+      (stale.get(slot.file) ?? stale.set(slot.file, new Set()).get(slot.file)!).add(slot);
+    }
+  }
+  for (const [file, slots] of stale) {
+    const st = s.files.get(file)!;
+    dropSlots([...slots]);
+    s.files.set(file, { ...st, slots: st.slots.map((slot) => (slots.has(slot) ? link(file, slot.ref) : slot)) });
+  }
+
+  const state: GraphState = { ...s, order, refCount };
+  return { state, stats: { filesChanged: upsertPaths.size + gone.length, filesRecomputed: recompute.size, refsRelinked: fresh.size, refsTotal: refCount } };
+}
+
+function contribution(s: GraphState, fragment: Fragment, link: (file: string, ref: Ref) => RefSlot): FileState {
+  const path = fragment.file;
+  const issues: ParseIssue[] = [...fragment.issues];
+  const accepted: Element[] = [];
+  const rejected = new Set<string>();
+  const seen = new Set<string>();
+  for (const el of fragment.elements) {
+    if (s.definers.get(el.id)![0] !== path || seen.has(el.id)) {
+      rejected.add(el.id);
+      issues.push(duplicateIssue(el, s.accepted.get(el.id)!));
+      continue;
+    }
+    seen.add(el.id);
+    accepted.push(el);
+  }
+  const rawEdges = rejected.size === 0 ? fragment.edges : fragment.edges.filter((e) => !rejected.has(e.from) && !rejected.has(e.to));
+  const slots: RefSlot[] = [];
+  for (const ref of fragment.refs) if (!rejected.has(ref.from)) slots.push(link(path, ref));
+  return { fragment, accepted, issues, rawEdges, rawKeys: rawEdges.map(edgeKey), slots };
+}
+
+/**
+ * Resolves one ref with the real linker (`linkRefs`), through an index that
+ * records every key it reads: the recorded keys are exactly what can make the
+ * same ref resolve differently later.
+ */
+class Linker {
+  private deps = new Set<string>();
+  private readonly index: LinkIndex;
+  private readonly override: (apiId: string, file: string) => string | undefined;
+
+  constructor(s: GraphState) {
+    const deps = () => this.deps;
+    const elements = {
+      has: (id: string) => (deps().add(`e:${id}`), s.accepted.has(id)),
+      get: (id: string) => (deps().add(`e:${id}`), s.accepted.get(id)),
+    } as unknown as Map<string, Element>;
+    const ids = (list: IndexEntry[] | undefined) => list?.map((x) => x.id);
+    this.index = {
+      elements,
+      workloadsByNamespace: {
+        get: (ns: string) => (deps().add(`ns:${ns}`), s.ns.get(ns)),
+        has: (ns: string) => (deps().add(`ns:${ns}`), s.ns.has(ns)),
+      } as unknown as LinkIndex['workloadsByNamespace'],
+      gatewayHosts: { get: (h: string) => (deps().add(`gh:${h}`), ids(s.gh.get(h))) } as unknown as LinkIndex['gatewayHosts'],
+      byName: { get: (n: string) => (deps().add(`bn:${n}`), ids(s.bn.get(n))) } as unknown as LinkIndex['byName'],
+    };
+    this.override = apiOverrides(s.config.apis, elements);
+  }
+
+  link(file: string, ref: Ref): RefSlot {
+    this.deps = new Set();
+    const result = linkRefs([ref], this.index, this.override);
+    return { file, ref, edges: result.edges, keys: result.edges.map(edgeKey), created: result.created, issues: result.issues, deps: [...this.deps] };
+  }
+}
+
+/** The Graph of a state; equal to `buildGraph` over the state's fragments. */
+export function graphOf(s: GraphState): Graph {
+  const elements = new Map<string, Element>();
+  const issues: ParseIssue[] = [];
+  const files = new Map<string, string>();
+  const rawEdges: Edge[] = [];
+  const rawKeys: string[] = [];
+  const linkedEdges: Edge[] = [];
+  const linkedKeys: string[] = [];
+  const linkIssues: ParseIssue[] = [];
+  const created = new Map<string, Element>();
+  const states = s.order.map((p) => s.files.get(p)!);
+  for (const st of states) {
+    files.set(st.fragment.file, st.fragment.format);
+    for (const i of st.issues) issues.push(i);
+    for (const el of st.accepted) elements.set(el.id, el);
+    for (let i = 0; i < st.rawEdges.length; i++) {
+      rawEdges.push(st.rawEdges[i]!);
+      rawKeys.push(st.rawKeys[i]!);
+    }
+  }
+  for (const st of states) {
+    for (const slot of st.slots) {
+      for (let i = 0; i < slot.edges.length; i++) {
+        linkedEdges.push(slot.edges[i]!);
+        linkedKeys.push(slot.keys[i]!);
+      }
+      for (const i of slot.issues) linkIssues.push(i);
+      for (const c of slot.created) if (!created.has(c.id)) created.set(c.id, c);
+    }
+  }
+  return finishGraph({ elements, rawEdges, rawKeys, linked: { edges: linkedEdges, created: [...created.values()], issues: linkIssues }, linkedKeys, issues, files }, s.config);
+}
+
+/** The fragments of a state, in path order. */
+export function fragmentsOf(s: GraphState): Fragment[] {
+  return s.order.map((p) => s.files.get(p)!.fragment);
+}
