@@ -1,4 +1,17 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { run } from '../../src/cli/main.js';
+
+// Keep the CLI's persistent cache inside the test: never the user's ~/.cache.
+const cacheHome = mkdtempSync(join(tmpdir(), 'threatdiff-cli-cache-'));
+const savedCacheHome = process.env.XDG_CACHE_HOME;
+process.env.XDG_CACHE_HOME = cacheHome;
+afterAll(() => {
+  if (savedCacheHome === undefined) delete process.env.XDG_CACHE_HOME;
+  else process.env.XDG_CACHE_HOME = savedCacheHome;
+  rmSync(cacheHome, { recursive: true, force: true });
+});
 import { TempRepo } from '../helpers/git-repo.js';
 import type { Report } from '../../src/model/report.js';
 
