@@ -1,17 +1,9 @@
 import type { Rule, RuleHit } from '../../src/model/graph.js';
 import { asString } from '../../src/ingest/terraform/index.js';
+import { AZURE_DB_FIREWALL_RULE_TYPES } from '../../src/ingest/terraform/kinds.js';
 import { at, resources, valuesOf } from './tf-helpers.js';
 
-const TYPES = [
-  'azurerm_sql_firewall_rule',
-  'azurerm_mssql_firewall_rule',
-  'azurerm_postgresql_firewall_rule',
-  'azurerm_postgresql_flexible_server_firewall_rule',
-  'azurerm_mysql_firewall_rule',
-  'azurerm_mysql_flexible_server_firewall_rule',
-  'azurerm_mariadb_firewall_rule',
-  'azurerm_redis_firewall_rule',
-];
+const TYPES = AZURE_DB_FIREWALL_RULE_TYPES;
 
 function ipv4(s: string | undefined): number | undefined {
   const m = s ? /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s.trim()) : null;

@@ -5,6 +5,18 @@ import type { ElementKind } from '../../model/types.js';
  * kept as `other` (users still see them). Zone refinements that depend on
  * values (internal load balancers, public IPs) live in `model.ts`.
  */
+/** Azure database and cache firewall rules: one shape, one handler, one rule. */
+export const AZURE_DB_FIREWALL_RULE_TYPES: readonly string[] = [
+  'azurerm_sql_firewall_rule',
+  'azurerm_mssql_firewall_rule',
+  'azurerm_postgresql_firewall_rule',
+  'azurerm_postgresql_flexible_server_firewall_rule',
+  'azurerm_mysql_firewall_rule',
+  'azurerm_mysql_flexible_server_firewall_rule',
+  'azurerm_mariadb_firewall_rule',
+  'azurerm_redis_firewall_rule',
+];
+
 export interface KindInfo {
   kind: ElementKind;
   zone?: string;
@@ -255,14 +267,7 @@ const table: [ElementKind, string | undefined, string[]][] = [
       'aws_waf_web_acl',
       'google_compute_security_policy',
       'azurerm_network_security_rule',
-      'azurerm_sql_firewall_rule',
-      'azurerm_mssql_firewall_rule',
-      'azurerm_postgresql_firewall_rule',
-      'azurerm_postgresql_flexible_server_firewall_rule',
-      'azurerm_mysql_firewall_rule',
-      'azurerm_mysql_flexible_server_firewall_rule',
-      'azurerm_mariadb_firewall_rule',
-      'azurerm_redis_firewall_rule',
+      ...AZURE_DB_FIREWALL_RULE_TYPES,
       'azurerm_storage_account_network_rules',
       'kubernetes_network_policy',
       'kubernetes_network_policy_v1',

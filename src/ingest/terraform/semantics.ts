@@ -4,6 +4,7 @@ import { assumableBy, policyFromAttribute, policyFromDocumentBlocks, type Normal
 import { isElementAddress, typeOfAddress } from './ir.js';
 import { awsSecurityGroupIngress, azureNsgIngress, describeIngress, gcpFirewallIngress, singlePort, type IngressFacts } from './network.js';
 import { asBool, asString, asStringList, blocks, getPath } from './values.js';
+import { AZURE_DB_FIREWALL_RULE_TYPES } from './kinds.js';
 
 /**
  * Everything beyond literal values: IAM statements, exposure to the
@@ -717,16 +718,7 @@ const HANDLERS: Record<string, Handler> = {
   azurerm_windows_function_app: azureWebApp,
 };
 
-for (const t of [
-  'azurerm_sql_firewall_rule',
-  'azurerm_mssql_firewall_rule',
-  'azurerm_postgresql_firewall_rule',
-  'azurerm_postgresql_flexible_server_firewall_rule',
-  'azurerm_mysql_firewall_rule',
-  'azurerm_mysql_flexible_server_firewall_rule',
-  'azurerm_mariadb_firewall_rule',
-  'azurerm_redis_firewall_rule',
-]) {
+for (const t of AZURE_DB_FIREWALL_RULE_TYPES) {
   HANDLERS[t] = azureFirewallRule;
 }
 
