@@ -2,6 +2,8 @@
 # threatdiff GitHub App: docker build -t threatdiff . && docker run -p 3000:3000 --env-file .env threatdiff
 
 FROM node:20-slim AS build
+# better-sqlite3 compiles from source when no prebuilt binary matches.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
