@@ -12,7 +12,7 @@ import { validateWithLibrary } from './validate.js';
  */
 export const openapiParser: Parser = {
   id: 'openapi',
-  version: '1',
+  version: '2',
   detect: detectOpenApi,
   parse: parseOpenApi,
 };
@@ -28,7 +28,12 @@ export function detectOpenApi(path: string, content: string): boolean {
   const trimmed = content.replace(/^\uFEFF/, '').trimStart();
   if (trimmed.startsWith('{')) return JSON_KEY_HINT.test(content) && jsonTopLevelVersion(trimmed);
   if (lower.endsWith('.json')) return false;
-  return YAML_OPENAPI.test(content) || YAML_SWAGGER.test(content);
+  if (YAML_OPENAPI.test(content) || YAML_SWAGGER.test(content)) return true;
+  // A document indented as a whole (as some examples are) has its top-level keys at the first line's indent.
+  const indent = /^([ \t]*)[^\s#]/m.exec(content)?.[1];
+  if (!indent) return false;
+  const unindented = content.split('\n').map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l)).join('\n');
+  return YAML_OPENAPI.test(unindented) || YAML_SWAGGER.test(unindented);
 }
 
 /** Scans a JSON text for an `openapi`/`swagger` key at depth 1 (not inside a nested object). */

@@ -11,7 +11,7 @@ function ids(fragment: Fragment): string[] {
 describe('openapiParser metadata', () => {
   test('id and version', () => {
     expect(openapiParser.id).toBe('openapi');
-    expect(openapiParser.version).toBe('1');
+    expect(openapiParser.version).toBe('2');
   });
 });
 
