@@ -12,8 +12,8 @@ export interface PrFigures {
   /** Cold full build time ÷ analysisMs. */
   speedup: number;
   threatsNew: number;
-  /** GitHub API calls for the app path; undefined until the app registers API_CALLS_HOOK. */
-  apiCalls: number | undefined;
+  /** GitHub API calls for the app path (bench/app-calls.ts); undefined when the hook is absent. */
+  apiCalls: ApiCallFigures | undefined;
 }
 
 export interface SizeFigures {
@@ -49,14 +49,29 @@ export interface SizeFigures {
   node: string;
 }
 
+/** API calls of one PR analysis through the app: reads (GET), writes, installation tokens, by endpoint. */
+export interface ApiCallCount {
+  total: number;
+  reads: number;
+  writes: number;
+  auth: number;
+  byEndpoint: Record<string, number>;
+}
+
+/** Cold: empty cache and store (optional: slow on large repositories). Warm: the app analysed the base once before. */
+export interface ApiCallFigures {
+  cold?: ApiCallCount;
+  warm: ApiCallCount;
+}
+
 /**
  * App path hook (for the GitHub App): a module `bench/app-calls.ts` exporting
  * `apiCalls: ApiCallsHook` is picked up when present. Given the benchmark
  * repository and a PR branch, it analyses the PR through the app with a
- * simulated GitHub and returns the number of API calls made. Absent, the
+ * simulated GitHub and returns the API calls made, cold and warm. Absent, the
  * column shows n/a.
  */
-export type ApiCallsHook = (repoDir: string, prBranch: string) => Promise<number>;
+export type ApiCallsHook = (repoDir: string, prBranch: string) => Promise<ApiCallFigures>;
 
 export async function loadApiCallsHook(): Promise<ApiCallsHook | undefined> {
   // A variable specifier: the module is optional and must not be required at compile time.

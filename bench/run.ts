@@ -204,11 +204,12 @@ function print(f: SizeFigures): void {
   out(`base graph read from SQLite:    ${fmt(f.graphLoadMs)}  (decode ${fmt(f.graphLoadDecodeMs)})`);
   out(`CLI diff pr-1 end to end (graph from SQLite + derive): ${fmt(f.cliPr1Ms)}`);
   out('');
-  out(`| PR | files changed | files parsed | refs re-linked | analysis (median of ${RUNS(f.services)}) | first run | list / ingest / link / rules (median run) | full ÷ incremental | API calls |`);
+  out(`| PR | files changed | files parsed | refs re-linked | analysis (median of ${RUNS(f.services)}) | first run | list / ingest / link / rules (median run) | full ÷ incremental | API calls warm / cold (reads + writes) |`);
   out('|---|---:|---:|---:|---:|---:|---|---:|---:|');
   for (const [name, p] of Object.entries(f.pr)) {
-    out(`| ${name} | ${p.changedFiles} | ${p.parsed} | ${p.refsRelinked} / ${p.refsTotal} | ${fmt(p.analysisMs)} | ${fmt(p.firstRunMs)} | ${p.timings.list} / ${p.timings.ingest} / ${p.timings.build} / ${p.timings.rules} ms | ${p.speedup.toFixed(0)}x | ${p.apiCalls ?? 'n/a (app hook)'} |`);
+    out(`| ${name} | ${p.changedFiles} | ${p.parsed} | ${p.refsRelinked} / ${p.refsTotal} | ${fmt(p.analysisMs)} | ${fmt(p.firstRunMs)} | ${p.timings.list} / ${p.timings.ingest} / ${p.timings.build} / ${p.timings.rules} ms | ${p.speedup.toFixed(0)}x | ${p.apiCalls ? `${p.apiCalls.warm.reads} + ${p.apiCalls.warm.writes} / ${p.apiCalls.cold ? `${p.apiCalls.cold.reads} + ${p.apiCalls.cold.writes}` : '-'}` : 'n/a (app hook)'} |`);
   }
+  for (const [name, p] of Object.entries(f.pr)) if (p.apiCalls) out(`${name} warm API calls by endpoint: ${JSON.stringify(p.apiCalls.warm.byEndpoint)}`);
   out('');
   const t = f.throughput;
   out(`parse throughput (sample of ${t.yaml.files} YAML + ${t.hcl.files} .tf files):`);

@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { apiCalls, closeAppCalls, type AppCallFigures } from '../../bench/app-calls.js';
+import { commitRepo, generateRepo, pullRequests } from '../../bench/generate.js';
+
+/**
+ * API calls per PR on the app path (issue #5), through the real Probot app
+ * and a simulated GitHub served from generated repositories of 10 and 30
+ * services. Counts, not timings.
+ */
+const work = mkdtempSync(join(tmpdir(), 'threatdiff-app-calls-'));
+const figures = new Map<number, AppCallFigures>();
+
+async function measure(services: number): Promise<AppCallFigures> {
+  const repo = join(work, `repo-${services}`);
+  await commitRepo(repo, generateRepo(services), pullRequests(services));
+  return apiCalls(repo, 'pr-1');
+}
+
+beforeAll(async () => {
+  for (const n of [10, 30]) figures.set(n, await measure(n));
+}, 120_000);
+
+afterAll(async () => {
+  await closeAppCalls();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Every read a warm 1-file PR needs: the PR, its check runs, its files, the base config, the merge base, both trees, the changed blob. */
+const WARM_READS = {
+  'checks.listForRef': 1,
+  'git.getBlob': 1,
+  'git.getTree': 2,
+  'pulls.get': 1,
+  'pulls.listFiles': 1,
+  'repos.compareCommits': 1,
+  'repos.getContent': 1,
+};
+
+test('a warm 1-file PR makes fewer than 10 reads: the PR, its files, config, merge base, two trees and the one changed blob', () => {
+  const warm = figures.get(10)!.warm;
+  expect(warm.reads).toBeLessThan(10);
+  expect(warm.byEndpoint).toEqual({ ...WARM_READS, 'checks.create': 1, 'checks.update': 1 });
+  expect(warm).toMatchObject({ reads: 8, writes: 2, auth: 0, conclusion: 'success' });
+  // The app's own count in the check summary: every request before the completing PATCH.
+  expect(warm.appReported).toBe(warm.total - 1);
+});
+
+test('the warm count does not grow with the repository: 10 and 30 services make the same calls', () => {
+  expect(figures.get(30)!.warm.byEndpoint).toEqual(figures.get(10)!.warm.byEndpoint);
+  expect(figures.get(30)!.changedFiles).toBe(1);
+});
+
+test('after main moved on, the new base is listed and rebuilt from cached fragments: no blob but the PR\'s', () => {
+  for (const n of [10, 30]) expect(figures.get(n)!.moved!.byEndpoint).toEqual({ ...WARM_READS, 'git.getTree': 2, 'checks.create': 1, 'checks.update': 1 });
+});
+
+test('cold, every model file of the base is fetched once: the blob count grows with the repository', () => {
+  // Per service 6 model files (+ an Ingress for every tenth), one namespace file, plus the changed blob.
+  const cold = (n: number) => figures.get(n)!.cold!;
+  expect(cold(10).byEndpoint['git.getBlob']).toBe(10 * 6 + 1 + 1 + 1);
+  expect(cold(30).byEndpoint['git.getBlob']).toBe(30 * 6 + 3 + 1 + 1);
+  expect(cold(10)).toMatchObject({ auth: 1, writes: 2 });
+  expect(cold(10).reads - cold(10).byEndpoint['git.getBlob']!).toBe(7);
+});
