@@ -92,8 +92,10 @@ export async function prepare(ctx: RunContext, pull: PullRequest, options: { noC
   }
 
   const mergeBase = await mergeBaseOf(ctx, pull.base.sha, pull.head.sha);
-  const base = githubSnapshot(octokit, at, pull.base.ref, mergeBase, blobs);
-  const head = githubSnapshot(octokit, at, pull.head.ref, pull.head.sha, blobs);
+  // Listings are remembered with the cache they serve (not for `/threatdiff full`).
+  const memo = options.noCache ? undefined : ctx.cache;
+  const base = githubSnapshot(octokit, at, pull.base.ref, mergeBase, blobs, memo);
+  const head = githubSnapshot(octokit, at, pull.head.ref, pull.head.sha, blobs, memo);
   const accepted = await ctx.store.listAcceptances(ctx.pr.repo);
   const result = await diffSnapshots(base, head, { config, accepted, ...(options.noCache || !ctx.cache ? {} : { cache: ctx.cache }) });
   const listingIssues = [...base.issues, ...head.issues];

@@ -43,18 +43,51 @@ export function decode(content: string, encoding: string): string {
   return encoding === 'base64' ? Buffer.from(content, 'base64').toString('utf8') : content;
 }
 
-/** A tree at one commit, listed with one recursive tree request. `issues` says when the listing is incomplete. */
+/** A tree at one commit, listed with one recursive tree request (remembered by commit). `issues` says when the listing is incomplete. */
 export interface GitHubSnapshot extends Snapshot {
   issues: ParseIssue[];
 }
 
-export function githubSnapshot(octokit: Octokit, at: RepoRef, ref: string, commit: string, blobs: BlobReader): GitHubSnapshot {
-  let listing: Promise<{ entries: FileEntry[]; byPath: Map<string, FileEntry> }> | undefined;
+interface Listing {
+  entries: FileEntry[];
+  byPath: Map<string, FileEntry>;
+  issues: ParseIssue[];
+}
+
+/** Listings kept per owner (the app's cache): enough for the bases of the PRs being worked on. */
+const LISTINGS_KEPT = 8;
+/** A commit's tree never changes: listed once per owner, a PR's base costs no tree request after the first PR on it. */
+const listings = new WeakMap<object, Map<string, Promise<Listing>>>();
+
+function remembered(owner: object | undefined, key: string, fetch: () => Promise<Listing>): Promise<Listing> {
+  if (!owner) return fetch();
+  let memo = listings.get(owner);
+  if (!memo) listings.set(owner, (memo = new Map()));
+  const known = memo.get(key);
+  if (known) {
+    memo.delete(key);
+    memo.set(key, known);
+    return known;
+  }
+  const pending = fetch();
+  pending.catch(() => memo.delete(key)); // a failed listing may succeed later
+  memo.set(key, pending);
+  while (memo.size > LISTINGS_KEPT) memo.delete(memo.keys().next().value!);
+  return pending;
+}
+
+/**
+ * `memo`: an object whose lifetime bounds the remembered listings (the app's
+ * engine cache); without it every snapshot lists its tree.
+ */
+export function githubSnapshot(octokit: Octokit, at: RepoRef, ref: string, commit: string, blobs: BlobReader, memo?: object): GitHubSnapshot {
+  let listing: Promise<Listing> | undefined;
   const issues: ParseIssue[] = [];
-  const load = () =>
-    (listing ??= octokit.rest.git.getTree({ ...at, tree_sha: commit, recursive: '1' }).then(({ data }) => {
+  const fetch = () =>
+    octokit.rest.git.getTree({ ...at, tree_sha: commit, recursive: '1' }).then(({ data }) => {
+      const found: ParseIssue[] = [];
       if (data.truncated) {
-        issues.push({
+        found.push({
           file: '',
           level: 'error',
           code: 'tree-truncated',
@@ -67,7 +100,12 @@ export function githubSnapshot(octokit: Octokit, at: RepoRef, ref: string, commi
         if (item.type !== 'blob' || item.mode === '120000' || !item.path || !item.sha) continue;
         entries.push({ path: item.path, sha: item.sha, size: item.size ?? 0 });
       }
-      return { entries, byPath: new Map(entries.map((e) => [e.path, e])) };
+      return { entries, byPath: new Map(entries.map((e) => [e.path, e])), issues: found };
+    });
+  const load = () =>
+    (listing ??= remembered(memo, `${at.owner}/${at.repo}@${commit}`, fetch).then((l) => {
+      issues.push(...l.issues);
+      return l;
     }));
   return {
     ref,

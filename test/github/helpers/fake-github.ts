@@ -175,7 +175,9 @@ export class FakeGitHub {
       ...Object.entries(files).map(([path, content]) => ({ path, mode: '100644', type: 'blob', sha: blobSha(content), size: Buffer.byteLength(content) })),
     ];
     const body = { sha, url: '', tree, truncated: options.truncated ?? false };
-    const route = this.scope.get(`${this.base}/git/trees/${sha}`).query({ recursive: '1' });
+    // Optional: the app remembers a commit's listing, so a re-analysis of the same commits lists no tree
+    // (test/bench/app-calls.test.ts counts tree requests exactly).
+    const route = this.scope.get(`${this.base}/git/trees/${sha}`).query({ recursive: '1' }).optionally();
     // A hook lets a test act (deliver a newer push) while this request is in flight.
     if (options.beforeReply) {
       const before = options.beforeReply;
