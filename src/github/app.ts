@@ -41,7 +41,7 @@ export function threatdiffApp(options: AppOptions = {}): ApplicationFunction {
       log: app.log,
       rateLimit: options.rateLimit ?? DEFAULT_RATE_LIMIT_POLICY,
       // Bounded: fragments by blob and whole analyses by tree, so a follow-up push re-reads only what changed.
-      cache: options.cache ?? backend?.cache ?? memoryCache({ maxFragments: 20_000, maxGraphs: 16 }),
+      cache: options.cache ?? backend?.cache ?? memoryCache({ maxFragments: 100_000, maxGraphs: 16 }),
       ...(appId ? { appId } : {}),
       enqueue,
     });

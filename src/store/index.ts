@@ -34,7 +34,7 @@ function megabytes(value: string | undefined): number | undefined {
 }
 
 function memoryBackend(warning?: string): StoreBackend {
-  const engine = memoryCache({ maxFragments: 20_000, maxGraphs: 16 });
+  const engine = memoryCache({ maxFragments: 100_000, maxGraphs: 16 });
   const cache: StoreCache = {
     get stats(): CacheStats {
       return engine.stats;
