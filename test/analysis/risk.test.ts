@@ -60,5 +60,4 @@ describe('risk ranking', () => {
   test('a medium rule on an internet-facing element stays medium', () => {
     expect(rate(ctx, exposure, hit('k8s:Service/shop/web'), 'medium').severity).toBe('medium');
   });
-  });
 });
