@@ -1,6 +1,7 @@
 import type { RuleContext } from '../../src/model/graph.js';
 import type { Element, SourceLocation } from '../../src/model/types.js';
 import { matchesLabelSelector, type LabelSelector } from '../../src/graph/selectors.js';
+import { indexesOf, k8sNamespaceOf, type K8sIndexes } from '../../src/analysis/indexes.js';
 
 export { matchesLabelSelector as matchesSelector, type LabelSelector };
 
@@ -47,50 +48,41 @@ export function isK8s(el: Element): boolean {
   return el.type.startsWith('k8s:');
 }
 
-/** Per-graph lookups shared by the rules (built once; rules run over large graphs). */
-interface K8sIndex {
-  byType: Map<string, Element[]>;
-  workloads: Element[];
-  /** `ns/sa` -> bindings naming that ServiceAccount. */
-  bindingsBySa: Map<string, Element[]>;
-  /** Bindings to broad groups (system:serviceaccounts[:ns], system:authenticated). */
-  groupBindings: Element[];
-  /** Network policies (policyKind network) by namespace. */
-  netpols: Map<string, Element[]>;
-  /** Istio PeerAuthentications. */
-  peerAuths: Element[];
-}
-
-const INDEXES = new WeakMap<object, K8sIndex>();
-
-export function k8sIndex(ctx: RuleContext): K8sIndex {
-  const cached = INDEXES.get(ctx.graph);
-  if (cached) return cached;
-  const index: K8sIndex = { byType: new Map(), workloads: [], bindingsBySa: new Map(), groupBindings: [], netpols: new Map(), peerAuths: [] };
-  const push = <K>(m: Map<K, Element[]>, k: K, e: Element) => (m.get(k) ?? m.set(k, []).get(k)!).push(e);
-  for (const e of ctx.graph.elements.values()) {
-    if (!isK8s(e)) continue;
-    push(index.byType, e.type, e);
-    if (e.attrs.workload === true) index.workloads.push(e);
-    if (e.attrs.binding === true) {
-      for (const sa of (e.attrs.serviceAccounts as string[] | undefined) ?? []) push(index.bindingsBySa, sa, e);
-      if (((e.attrs.broadGroups as string[] | undefined) ?? []).length > 0) index.groupBindings.push(e);
-    }
-    if (e.kind === 'policy' && e.attrs.policyKind === 'network') push(index.netpols, namespaceOf(e), e);
-    if (e.kind === 'policy' && e.attrs.policyKind === 'mtls') index.peerAuths.push(e);
-  }
-  INDEXES.set(ctx.graph, index);
-  return index;
+/** Per-graph lookups shared by the rules (src/analysis/indexes.ts: built once per graph, rules run over large graphs). */
+export function k8sIndex(ctx: RuleContext): K8sIndexes {
+  return indexesOf(ctx.graph).k8s;
 }
 
 /** Pod-running objects (Deployments, StatefulSets, Jobs, Pods... also database workloads). */
-export function workloads(ctx: RuleContext): Element[] {
+export function workloads(ctx: RuleContext): readonly Element[] {
   return k8sIndex(ctx).workloads;
 }
 
-export function ofType(ctx: RuleContext, ...types: string[]): Element[] {
+/** Workloads of one namespace, in graph order. */
+export function workloadsIn(ctx: RuleContext, namespace: string): readonly Element[] {
+  return k8sIndex(ctx).workloadsByNamespace.get(namespace) ?? [];
+}
+
+/**
+ * Workloads of a namespace whose pod labels match `selector`, in graph order:
+ * only the workloads carrying the selector's rarest `matchLabels` pair are
+ * tested (all of the namespace when it has none).
+ */
+export function workloadsMatching(ctx: RuleContext, namespace: string, selector: LabelSelector): Element[] {
   const index = k8sIndex(ctx);
-  return types.flatMap((t) => index.byType.get(`k8s:${t}`) ?? []);
+  let candidates = index.workloadsByNamespace.get(namespace) ?? [];
+  const byKey = index.workloadsByLabel.get(namespace);
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) {
+    const carrying = byKey?.get(k)?.get(String(v)) ?? [];
+    if (carrying.length < candidates.length) candidates = carrying;
+    if (candidates.length === 0) break;
+  }
+  return candidates.filter((w) => matchesLabelSelector(podLabels(w), selector));
+}
+
+export function ofType(ctx: RuleContext, ...types: string[]): Element[] {
+  const { byType } = indexesOf(ctx.graph);
+  return types.flatMap((t) => byType.get(`k8s:${t}`) ?? []);
 }
 
 export function containers(el: Element): Container[] {
@@ -102,7 +94,7 @@ export function volumes(el: Element): Volume[] {
 }
 
 export function namespaceOf(el: Element): string {
-  return typeof el.attrs.namespace === 'string' ? el.attrs.namespace : 'default';
+  return k8sNamespaceOf(el);
 }
 
 export function podSpecPath(el: Element): string {
@@ -126,10 +118,23 @@ export function podLabels(el: Element): Record<string, string> {
 export function bindingsOf(ctx: RuleContext, namespace: string, serviceAccount: string): Element[] {
   const index = k8sIndex(ctx);
   const direct = index.bindingsBySa.get(`${namespace}/${serviceAccount}`) ?? [];
-  const groups = index.groupBindings.filter((b) =>
-    ((b.attrs.broadGroups as string[] | undefined) ?? []).some((g) => g === 'system:serviceaccounts' || g === 'system:authenticated' || g === `system:serviceaccounts:${namespace}`),
-  );
+  const groups = groupBindingsOf(ctx, namespace);
   return [...new Set([...direct, ...groups])];
+}
+
+/** Bindings to groups every ServiceAccount of the namespace belongs to (one filter per namespace, not per account). */
+function groupBindingsOf(ctx: RuleContext, namespace: string): readonly Element[] {
+  const index = k8sIndex(ctx);
+  if (index.groupBindings.length === 0) return [];
+  const perNamespace = indexesOf(ctx.graph).memo('k8s:group-bindings', () => new Map<string, Element[]>());
+  let groups = perNamespace.get(namespace);
+  if (!groups) {
+    groups = index.groupBindings.filter((b) =>
+      ((b.attrs.broadGroups as string[] | undefined) ?? []).some((g) => g === 'system:serviceaccounts' || g === 'system:authenticated' || g === `system:serviceaccounts:${namespace}`),
+    );
+    perNamespace.set(namespace, groups);
+  }
+  return groups;
 }
 
 /** The rules of a role element, or none (role not in the analysed files). */
@@ -176,8 +181,8 @@ export function describe(el: Element): string {
 }
 
 /** NetworkPolicy-like elements of a namespace (normalised NetworkPolicies, and vendor policies counted as present). */
-export function networkPolicies(ctx: RuleContext, namespace: string): Element[] {
-  return k8sIndex(ctx).netpols.get(namespace) ?? [];
+export function networkPolicies(ctx: RuleContext, namespace: string): readonly Element[] {
+  return k8sIndex(ctx).netpolsByNamespace.get(namespace) ?? [];
 }
 
 /** Does this policy apply to the pod labels? Vendor (non-normalised) policies count when they select the pods or everything. */

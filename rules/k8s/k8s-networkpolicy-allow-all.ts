@@ -1,5 +1,13 @@
-import type { Rule, RuleHit } from '../../src/model/graph.js';
-import { at, describe, namespaceOf, ofType, podLabels, policySelects, workloads } from './helpers.js';
+import type { Rule, RuleContext, RuleHit } from '../../src/model/graph.js';
+import type { Element } from '../../src/model/types.js';
+import { at, describe, namespaceOf, ofType, workloadsIn, workloadsMatching, type LabelSelector } from './helpers.js';
+
+/** The workloads of the namespace `policySelects` accepts, in graph order (through the label index). */
+function selectedBy(ctx: RuleContext, p: Element, ns: string): readonly Element[] {
+  const sel = p.attrs.podSelector as LabelSelector | undefined;
+  if (!sel) return p.attrs.normalised === false ? workloadsIn(ctx, ns) : [];
+  return workloadsMatching(ctx, ns, sel);
+}
 
 interface NetRule {
   anyPeer: boolean;
@@ -24,14 +32,13 @@ export const rule: Rule = {
   },
   check(ctx) {
     const hits: RuleHit[] = [];
-    const all = workloads(ctx);
     for (const p of ofType(ctx, 'NetworkPolicy')) {
       const ns = namespaceOf(p);
-      const selected = all.filter((w) => namespaceOf(w) === ns && policySelects(p, podLabels(w)));
       const allPods = p.attrs.selectsAllPods === true;
       const open = (rules: NetRule[] | undefined) => (rules ?? []).findIndex((r) => (r.anyPeer || r.peerMatchesAll) && r.anyPort);
       const i = p.attrs.isolatesIngress === true ? open(p.attrs.ingress as NetRule[]) : -1;
       if (i >= 0) {
+        const selected = selectedBy(ctx, p, ns);
         const publicAnyway = selected.length > 0 && selected.every((w) => ctx.internetReachable.has(w.id));
         hits.push({
           element: p.id,

@@ -1,5 +1,5 @@
 import type { Rule, RuleHit } from '../../src/model/graph.js';
-import { at, describe, matchesSelector, namespaceOf, ofType, podLabels, workloads, type LabelSelector } from './helpers.js';
+import { at, describe, namespaceOf, ofType, workloadsIn, workloadsMatching, type LabelSelector } from './helpers.js';
 
 export const rule: Rule = {
   meta: {
@@ -18,14 +18,13 @@ export const rule: Rule = {
   },
   check(ctx) {
     const hits: RuleHit[] = [];
-    const all = workloads(ctx);
     for (const p of ofType(ctx, 'NetworkPolicy')) {
       if (p.attrs.selectsAllPods !== false) continue;
       const ns = namespaceOf(p);
-      const candidates = all.filter((w) => namespaceOf(w) === ns);
+      const candidates = workloadsIn(ctx, ns);
       if (candidates.length === 0) continue;
       const sel = p.attrs.podSelector as LabelSelector;
-      if (candidates.some((w) => matchesSelector(podLabels(w), sel))) continue;
+      if (workloadsMatching(ctx, ns, sel).length > 0) continue;
       const wanted = [...Object.entries(sel.matchLabels).map(([k, v]) => `${k}=${v}`), ...sel.matchExpressions.map((e) => `${e.key} ${e.operator} (${e.values.join(',')})`)].join(', ');
       hits.push({
         element: p.id,

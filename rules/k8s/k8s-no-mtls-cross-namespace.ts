@@ -1,6 +1,7 @@
 import type { Rule, RuleContext, RuleHit } from '../../src/model/graph.js';
 import type { Element } from '../../src/model/types.js';
 import { describe, isK8s, k8sIndex, matchesSelector, namespaceOf, podLabels } from './helpers.js';
+import { indexesOf } from '../../src/analysis/indexes.js';
 
 interface Mode {
   mode: string;
@@ -13,19 +14,22 @@ interface Mode {
  * settings override the workload policy's mode; default PERMISSIVE.
  */
 export function effectiveMtls(ctx: RuleContext, namespace: string, labels: Record<string, string> | undefined, port?: number): Mode {
-  const pas = k8sIndex(ctx).peerAuths;
+  const index = k8sIndex(ctx);
+  if (index.peerAuths.length === 0) return { mode: 'PERMISSIVE', source: 'Istio default, no PeerAuthentication' };
+  // Only the namespace's own PeerAuthentications can match, in the same order as in the whole list.
+  const pas = index.peerAuthsByNamespace.get(namespace) ?? [];
   if (labels) {
     for (const pa of pas) {
       const sel = pa.attrs.selector as Record<string, string> | null;
-      if (namespaceOf(pa) !== namespace || !sel || !matchesSelector(labels, { matchLabels: sel, matchExpressions: [] })) continue;
+      if (!sel || !matchesSelector(labels, { matchLabels: sel, matchExpressions: [] })) continue;
       const portMode = port !== undefined ? (pa.attrs.portLevelMtls as Record<string, string>)?.[String(port)] : undefined;
       if (portMode && portMode !== 'UNSET') return { mode: portMode, source: `${pa.name} (port ${port})` };
       if (pa.attrs.mtlsMode !== 'UNSET') return { mode: String(pa.attrs.mtlsMode), source: pa.name };
     }
   }
-  const nsWide = pas.find((pa) => pa.attrs.scope === 'namespace' && namespaceOf(pa) === namespace && pa.attrs.mtlsMode !== 'UNSET');
+  const nsWide = pas.find((pa) => pa.attrs.scope === 'namespace' && pa.attrs.mtlsMode !== 'UNSET');
   if (nsWide) return { mode: String(nsWide.attrs.mtlsMode), source: nsWide.name };
-  const mesh = pas.find((pa) => pa.attrs.scope === 'mesh' && pa.attrs.mtlsMode !== 'UNSET');
+  const mesh = indexesOf(ctx.graph).memo('k8s:mesh-peer-auth', () => index.peerAuths.find((pa) => pa.attrs.scope === 'mesh' && pa.attrs.mtlsMode !== 'UNSET'));
   if (mesh) return { mode: String(mesh.attrs.mtlsMode), source: `${mesh.name} (mesh-wide)` };
   return { mode: 'PERMISSIVE', source: 'Istio default, no PeerAuthentication' };
 }

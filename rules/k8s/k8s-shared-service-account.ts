@@ -22,7 +22,9 @@ export const rule: Rule = {
     for (const w of workloads(ctx)) {
       if (w.type === 'k8s:Job' || w.type === 'k8s:CronJob') continue;
       const key = `${namespaceOf(w)}/${String(w.attrs.serviceAccount ?? 'default')}`;
-      bySa.set(key, [...(bySa.get(key) ?? []), w]);
+      const users = bySa.get(key);
+      if (users) users.push(w);
+      else bySa.set(key, [w]);
     }
     const hits: RuleHit[] = [];
     for (const [key, users] of bySa) {

@@ -4,6 +4,7 @@ import type { ParameterSummary, RequestBodySummary, ResponseSummary } from '../.
 import type { PropertySummary } from '../../src/ingest/openapi/schema.js';
 import type { NormalizedScheme, SecurityRequirement } from '../../src/ingest/openapi/security.js';
 import type { ServerSummary } from '../../src/ingest/openapi/servers.js';
+import { indexesOf } from '../../src/analysis/indexes.js';
 
 /**
  * Typed views over the attributes the OpenAPI parser writes
@@ -27,49 +28,53 @@ export interface Operation {
 
 interface Index {
   operations: Operation[];
-  apis: Element[];
+  /** API element id -> its operations, in graph order. */
+  byApi: Map<string, Operation[]>;
 }
 
-const INDEXES = new WeakMap<object, Index>();
-
+/** Typed views of the operations, built once per graph (src/analysis/indexes.ts) and shared by the API rules. */
 function index(ctx: RuleContext): Index {
-  const cached = INDEXES.get(ctx.graph);
-  if (cached) return cached;
-  const built: Index = { operations: [], apis: [] };
-  for (const el of ctx.graph.elements.values()) {
-    if (el.type === 'openapi:api') built.apis.push(el);
-    if (el.type !== 'openapi:operation') continue;
-    const a = el.attrs;
-    built.operations.push({
-      el,
-      api: typeof a.api === 'string' ? ctx.graph.elements.get(a.api) : undefined,
-      method: String(a.method ?? ''),
-      path: String(a.path ?? ''),
-      security: (a.security as SecurityRequirement | undefined) ?? [],
-      allowsAnonymous: a.allowsAnonymous === true,
-      parameters: (a.parameters as ParameterSummary[] | undefined) ?? [],
-      requestBody: (a.requestBody as RequestBodySummary | null | undefined) ?? null,
-      responses: (a.responses as ResponseSummary[] | undefined) ?? [],
-      servers: (a.servers as ServerSummary[] | undefined) ?? [],
-      extensions: (a.extensions as Record<string, unknown> | undefined) ?? {},
-      extensionKeys: (a.extensionKeys as string[] | undefined) ?? [],
-    });
-  }
-  INDEXES.set(ctx.graph, built);
-  return built;
+  return indexesOf(ctx.graph).memo('openapi:operations', () => {
+    const built: Index = { operations: [], byApi: new Map() };
+    for (const el of indexesOf(ctx.graph).openapi.operations) {
+      const a = el.attrs;
+      const op: Operation = {
+        el,
+        api: typeof a.api === 'string' ? ctx.graph.elements.get(a.api) : undefined,
+        method: String(a.method ?? ''),
+        path: String(a.path ?? ''),
+        security: (a.security as SecurityRequirement | undefined) ?? [],
+        allowsAnonymous: a.allowsAnonymous === true,
+        parameters: (a.parameters as ParameterSummary[] | undefined) ?? [],
+        requestBody: (a.requestBody as RequestBodySummary | null | undefined) ?? null,
+        responses: (a.responses as ResponseSummary[] | undefined) ?? [],
+        servers: (a.servers as ServerSummary[] | undefined) ?? [],
+        extensions: (a.extensions as Record<string, unknown> | undefined) ?? {},
+        extensionKeys: (a.extensionKeys as string[] | undefined) ?? [],
+      };
+      built.operations.push(op);
+      if (op.api) {
+        const list = built.byApi.get(op.api.id);
+        if (list) list.push(op);
+        else built.byApi.set(op.api.id, [op]);
+      }
+    }
+    return built;
+  });
 }
 
-/** Every OpenAPI operation of the graph, in graph order. */
-export function operations(ctx: RuleContext): Operation[] {
+/** Every OpenAPI operation of the graph, in graph order (shared: do not mutate). */
+export function operations(ctx: RuleContext): readonly Operation[] {
   return index(ctx).operations;
 }
 
-export function apis(ctx: RuleContext): Element[] {
-  return index(ctx).apis;
+export function apis(ctx: RuleContext): readonly Element[] {
+  return indexesOf(ctx.graph).openapi.apis;
 }
 
-export function operationsOf(ctx: RuleContext, api: Element): Operation[] {
-  return operations(ctx).filter((op) => op.api?.id === api.id);
+/** The operations of one API, in graph order (shared: do not mutate). */
+export function operationsOf(ctx: RuleContext, api: Element): readonly Operation[] {
+  return index(ctx).byApi.get(api.id) ?? [];
 }
 
 export function schemesOf(api: Element | undefined): Record<string, NormalizedScheme> {
@@ -101,15 +106,35 @@ export function declaredPublic(op: Operation): boolean {
 
 /** Last segment of a flattened field name, lower case without separators: `user.access_token` → `accesstoken`. */
 export function leaf(name: string): string {
-  const last = name.split('.').pop() ?? name;
-  return last.replace(/\[\]$/g, '').replace(/[_\-\s]/g, '').toLowerCase();
+  return remember(LEAVES, name, () => {
+    const last = name.split('.').pop() ?? name;
+    return last.replace(/\[\]$/g, '').replace(/[_\-\s]/g, '').toLowerCase();
+  });
+}
+
+/**
+ * Answers of the pure name and path helpers, by input: every rule asks them
+ * about every field and path of every operation, and monorepo APIs repeat
+ * the same names. Bounded, since the inputs come from the analysed files.
+ */
+const LEAVES = new Map<string, string>();
+const AUTH_FLOWS = new Map<string, boolean>();
+
+function remember<T>(cache: Map<string, T>, key: string, compute: () => T): T {
+  let v = cache.get(key);
+  if (v === undefined) {
+    v = compute();
+    if (cache.size >= 50_000) cache.clear();
+    cache.set(key, v);
+  }
+  return v;
 }
 
 /** Paths whose whole point is to be called before having credentials. */
 const AUTH_FLOW = /(^|\/)(login|logout|signin|sign-in|sign_in|signup|sign-up|sign_up|register|registration|token|tokens|oauth2?|authorize|auth|authenticate|session|sessions|forgot-password|forget-password|forgot_password|reset-password|reset_password|password-reset|verify-email|check-otp|verify-otp|otp|refresh|callback|\.well-known)(\/|$)/i;
 
 export function isAuthFlow(path: string): boolean {
-  return AUTH_FLOW.test(path.replace(/\{[^}]*\}/g, 'x'));
+  return remember(AUTH_FLOWS, path, () => AUTH_FLOW.test(path.replace(/\{[^}]*\}/g, 'x')));
 }
 
 /** Operational endpoints load balancers and probes call without credentials. */

@@ -1,4 +1,5 @@
 import type { Rule, RuleHit } from '../../src/model/graph.js';
+import type { Element } from '../../src/model/types.js';
 import { at, declaredPublic, label, operations, WRITE_METHODS, type Operation } from './helpers.js';
 
 /** 0 = anonymous allowed, 1 = authenticated, 2 = authenticated with scopes on every alternative. */
@@ -34,6 +35,51 @@ function describeSecurity(op: Operation): string {
   return alts.join(' or ');
 }
 
+/**
+ * For each operation of a group (sorted by id), the first other operation
+ * in that order that is strictly stronger and either the same method
+ * elsewhere (another version) or, for an anonymous weak operation, a
+ * method that makes the comparison meaningful. Equivalent to a scan of the
+ * whole group per operation, but each operation looks only at the first
+ * stronger operation of each method: groups are as large as the number of
+ * versions (or copies) of an API, thousands in a monorepo.
+ */
+function peerFinder(sorted: readonly Operation[]): (w: number) => Operation | undefined {
+  const st = sorted.map(strength);
+  // Indices (ascending) of operations stronger than level 0 and 1, by method.
+  const stronger: Map<string, number[]>[] = [new Map(), new Map()];
+  sorted.forEach((op, i) => {
+    for (let level = 0; level < 2; level++) {
+      if (st[i]! <= level) continue;
+      const list = stronger[level]!.get(op.method);
+      if (list) list.push(i);
+      else stronger[level]!.set(op.method, [i]);
+    }
+  });
+  return (w) => {
+    const weak = sorted[w]!;
+    const s = st[w]!;
+    if (s >= 2) return undefined;
+    let best = Infinity;
+    // Same method: any stronger one but the same operation (same path and API); those are skipped in order.
+    for (const i of stronger[s]!.get(weak.method) ?? []) {
+      const other = sorted[i]!;
+      if (i !== w && (other.path !== weak.path || other.api !== weak.api)) {
+        best = i;
+        break;
+      }
+    }
+    // Another method counts only against an anonymous operation: a write, or compared with a read.
+    if (s === 0) {
+      for (const [method, list] of stronger[0]!) {
+        if (method === weak.method) continue;
+        if (WRITE_METHODS.has(weak.method) || method === 'GET' || method === 'HEAD') best = Math.min(best, list[0]!);
+      }
+    }
+    return best === Infinity ? undefined : sorted[best];
+  };
+}
+
 export const rule: Rule = {
   meta: {
     id: 'openapi-inconsistent-security',
@@ -52,22 +98,29 @@ export const rule: Rule = {
   },
   check(ctx) {
     const groups = new Map<string, Operation[]>();
+    // Keys computed once per API title and per path: an API's operations share its title, APIs share paths.
+    const titles = new Map<Element | undefined, string>();
+    const paths = new Map<string, string>();
     for (const op of operations(ctx)) {
       if (op.method === 'OPTIONS' || declaredPublic(op)) continue;
-      const key = `${titleKey(op)}|${pathKey(op.path)}`;
+      let title = titles.get(op.api);
+      if (title === undefined) titles.set(op.api, (title = titleKey(op)));
+      let path = paths.get(op.path);
+      if (path === undefined) paths.set(op.path, (path = pathKey(op.path)));
+      const key = `${title}|${path}`;
       (groups.get(key) ?? groups.set(key, []).get(key)!).push(op);
     }
     const hits: RuleHit[] = [];
     for (const group of groups.values()) {
       if (group.length < 2) continue;
+      // Whether an operation has a peer does not depend on the order: skip sorting groups where none has one.
+      const unsorted = peerFinder(group);
+      if (!group.some((_, w) => unsorted(w) !== undefined)) continue;
       const sorted = [...group].sort((a, b) => a.el.id.localeCompare(b.el.id));
-      for (const weak of sorted) {
-        const s = strength(weak);
-        const peer = sorted.find((other) => {
-          if (other === weak || strength(other) <= s) return false;
-          if (other.method === weak.method) return other.path !== weak.path || other.api !== weak.api;
-          return s === 0 && (WRITE_METHODS.has(weak.method) || other.method === 'GET' || other.method === 'HEAD');
-        });
+      const peers = peerFinder(sorted);
+      for (let w = 0; w < sorted.length; w++) {
+        const weak = sorted[w]!;
+        const peer = peers(w);
         if (!peer) continue;
         const how = peer.method === weak.method ? 'another version of the same operation' : 'another method on the same resource';
         hits.push({

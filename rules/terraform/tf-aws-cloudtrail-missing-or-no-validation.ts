@@ -1,6 +1,7 @@
 import type { Rule, RuleHit } from '../../src/model/graph.js';
 import { asBool, show } from '../../src/ingest/terraform/index.js';
 import { at, resources, valuesOf } from './tf-helpers.js';
+import { indexesOf } from '../../src/analysis/indexes.js';
 
 export const rule: Rule = {
   meta: {
@@ -30,7 +31,7 @@ export const rule: Rule = {
       if (asBool(v.enable_logging) === false) hits.push({ element: t.id, qualifier: 'logging', location: at(t, 'enable_logging'), evidence: `${t.name}: enable_logging = false (the trail records nothing)` });
     }
     if (trails.length > 0) return hits;
-    for (const p of [...ctx.graph.elements.values()].filter((e) => e.type === 'tf:provider' && e.attrs.provider === 'aws' && valuesOf(e).alias === undefined).sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    for (const p of [...(indexesOf(ctx.graph).byType.get('tf:provider') ?? [])].filter((e) => e.attrs.provider === 'aws' && valuesOf(e).alias === undefined).sort((a, b) => (a.id < b.id ? -1 : 1))) {
       hits.push({ element: p.id, qualifier: 'missing', location: p.location, severity: 'low', evidence: `provider "aws" is configured but no aws_cloudtrail is declared in the analysed files` });
     }
     return hits;

@@ -1,6 +1,7 @@
 import type { Graph, RuleHit } from '../../src/model/graph.js';
 import type { Element, Severity, SourceLocation } from '../../src/model/types.js';
 import { asBool, isExpr, show, type PolicyStatement, type Tri } from '../../src/ingest/terraform/index.js';
+import { indexesOf } from '../../src/analysis/indexes.js';
 
 /**
  * Shared reading of Terraform elements for rules. Conventions (see
@@ -13,14 +14,14 @@ import { asBool, isExpr, show, type PolicyStatement, type Tri } from '../../src/
 
 /** Terraform resources (not data sources, modules or providers) of the given types, sorted by id. */
 export function resources(graph: Graph, types: string | readonly string[] | ((t: string) => boolean)): Element[] {
-  const match = typeof types === 'function' ? types : (t: string) => (typeof types === 'string' ? t === types : types.includes(t));
-  const out: Element[] = [];
-  for (const e of graph.elements.values()) {
-    if (!e.id.startsWith('tf:') || e.attrs.dataSource === true) continue;
-    const t = e.attrs.tfType;
-    if (typeof t === 'string' && t !== 'module' && t !== 'provider' && match(t)) out.push(e);
-  }
-  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  // Per-type lists come sorted from the shared index (one pass per graph, not one per call).
+  const byType = indexesOf(graph).terraform.resourcesByType;
+  if (typeof types === 'string') return [...(byType.get(types) ?? [])];
+  const wanted = typeof types === 'function' ? [...byType.keys()].filter(types) : [...new Set(types)];
+  const lists = wanted.map((t) => byType.get(t) ?? []).filter((l) => l.length > 0);
+  if (lists.length === 0) return [];
+  if (lists.length === 1) return [...lists[0]!];
+  return lists.flat().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 export function valuesOf(e: Element): Record<string, unknown> {
@@ -77,9 +78,24 @@ export function satellites(graph: Graph, subject: Element, types: readonly strin
   }
   const name = nameAttribute ? valuesOf(subject)[nameAttribute] : undefined;
   if (typeof name === 'string') {
-    for (const e of resources(graph, types)) if (valuesOf(e)[attribute] === name) out.set(e.id, e);
+    for (const e of byLiteral(graph, types, attribute).get(name) ?? []) out.set(e.id, e);
   }
   return [...out.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/** Resources of `types` by the literal string value of `attribute`, in id order (built once per graph and query). */
+function byLiteral(graph: Graph, types: readonly string[], attribute: string): ReadonlyMap<string, readonly Element[]> {
+  return indexesOf(graph).memo(`tf:by-literal:${JSON.stringify([types, attribute])}`, () => {
+    const map = new Map<string, Element[]>();
+    for (const e of resources(graph, types)) {
+      const v = valuesOf(e)[attribute];
+      if (typeof v !== 'string') continue;
+      const list = map.get(v);
+      if (list) list.push(e);
+      else map.set(v, [e]);
+    }
+    return map;
+  });
 }
 
 /** Elements of `types` a satellite configures through `attribute` (its `references` edges). */
@@ -128,9 +144,17 @@ export function strings(list: readonly unknown[]): string[] {
 
 /** IAM action pattern match, case-insensitive, `*` and `?` wildcards on the pattern side. */
 export function actionMatches(pattern: string, action: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  let re = ACTION_PATTERNS.get(pattern);
+  if (!re) {
+    re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+    // Compiled once per pattern (policies repeat the same actions); bounded, since patterns come from the analysed files.
+    if (ACTION_PATTERNS.size >= 10_000) ACTION_PATTERNS.clear();
+    ACTION_PATTERNS.set(pattern, re);
+  }
   return re.test(action);
 }
+
+const ACTION_PATTERNS = new Map<string, RegExp>();
 
 export function hit(element: Element, location: SourceLocation, evidence: string, extra: Partial<RuleHit> = {}): RuleHit {
   return { element: element.id, location, evidence, ...extra };

@@ -1,7 +1,7 @@
 import type { Graph } from '../../src/model/graph.js';
 import type { Element } from '../../src/model/types.js';
 import type { PolicyStatement } from '../../src/ingest/terraform/index.js';
-import { tfType } from './tf-helpers.js';
+import { indexesOf } from '../../src/analysis/indexes.js';
 
 /** Types whose own `attrs.statements` are identity-based permissions. */
 const IDENTITY_POLICY_TYPES = new Set(['aws_iam_policy', 'aws_iam_role_policy', 'aws_iam_user_policy', 'aws_iam_group_policy', 'aws_iam_role', 'aws_iam_policy_document']);
@@ -17,9 +17,15 @@ export interface IdentityStatement {
  * that owns it (a policy using `<document>.json` owns nothing: the document
  * does). Statements with principals are resource policies and are skipped.
  */
-export function identityAllowStatements(graph: Graph): IdentityStatement[] {
+export function identityAllowStatements(graph: Graph): readonly IdentityStatement[] {
+  // Two rules read them: computed once per graph (shared: do not mutate).
+  return indexesOf(graph).memo('tf:identity-allow-statements', () => collect(graph));
+}
+
+function collect(graph: Graph): IdentityStatement[] {
   const out: IdentityStatement[] = [];
-  const owners = [...graph.elements.values()].filter((e) => e.id.startsWith('tf:') && IDENTITY_POLICY_TYPES.has(tfType(e)) && Array.isArray(e.attrs.statements));
+  const byTfType = indexesOf(graph).terraform.byTfType;
+  const owners = [...IDENTITY_POLICY_TYPES].flatMap((t) => byTfType.get(t) ?? []).filter((e) => Array.isArray(e.attrs.statements));
   owners.sort((a, b) => (a.id < b.id ? -1 : 1));
   for (const owner of owners) {
     (owner.attrs.statements as PolicyStatement[]).forEach((statement, index) => {

@@ -17,20 +17,15 @@ export function findCrossings(graph: Graph): Crossing[] {
     const fromZone = graph.zoneOf.get(e.from)!;
     const toZone = graph.zoneOf.get(e.to)!;
     if (fromZone === toZone) continue;
-    crossings.push({
-      id: fingerprint('XB', crossingKey(e.kind, e.from, e.to)),
-      from: e.from,
-      to: e.to,
-      fromZone,
-      toZone,
-      kind: e.kind,
-      ...(e.protocol !== undefined ? { protocol: e.protocol } : {}),
-      ...(e.port !== undefined ? { port: e.port } : {}),
-      authenticated: e.authenticated ?? 'unknown',
-      encrypted: e.encrypted ?? 'unknown',
-      location: e.location,
-      evidence: e.evidence,
-    });
+    // Field by field in the serialised order (no conditional spreads: tens of thousands of edges).
+    const c = { id: fingerprint('XB', crossingKey(e.kind, e.from, e.to)), from: e.from, to: e.to, fromZone, toZone, kind: e.kind } as Crossing;
+    if (e.protocol !== undefined) c.protocol = e.protocol;
+    if (e.port !== undefined) c.port = e.port;
+    c.authenticated = e.authenticated ?? 'unknown';
+    c.encrypted = e.encrypted ?? 'unknown';
+    c.location = e.location;
+    c.evidence = e.evidence;
+    crossings.push(c);
   }
   return crossings.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

@@ -1,6 +1,7 @@
 import type { Element } from '../model/types.js';
 import type { Graph } from '../model/graph.js';
 import { matchesLabelSelector, type LabelSelector } from '../graph/selectors.js';
+import { cachedIndexes } from './indexes.js';
 
 /** A peer in a NetworkPolicy rule, as the k8s parser normalises it (src/ingest/k8s/README.md). */
 interface Peer {
@@ -31,17 +32,28 @@ interface PolicyAttrs {
  * Vendor policies (Calico, Cilium) are not normalised and never narrow.
  */
 export class NetworkPolicies {
-  private readonly byNamespace = new Map<string, PolicyAttrs[]>();
+  private readonly byNamespace = new Map<string, NamespacePolicies>();
+  /** Element id -> the policies isolating it, per direction: a workload is judged against many peers. */
+  private readonly isolatingCache = { ingress: new Map<string, PolicyAttrs[]>(), egress: new Map<string, PolicyAttrs[]>() };
 
   constructor(graph: Graph) {
-    for (const el of graph.elements.values()) {
-      if (el.type !== 'k8s:NetworkPolicy') continue;
+    // The rules' index when it exists; otherwise one scan, not a whole index (incremental searches run no rule).
+    const index = cachedIndexes(graph);
+    const policies = index ? (index.byType.get('k8s:NetworkPolicy') ?? []) : [...graph.elements.values()].filter((el) => el.type === 'k8s:NetworkPolicy');
+    for (const el of policies) {
       const attrs = el.attrs as PolicyAttrs;
       if (attrs.normalised === false) continue;
       const ns = String(attrs.namespace ?? 'default');
-      const list = this.byNamespace.get(ns) ?? [];
-      list.push(attrs);
-      this.byNamespace.set(ns, list);
+      let entry = this.byNamespace.get(ns);
+      if (!entry) this.byNamespace.set(ns, (entry = { unkeyed: [], byFirstLabel: new Map() }));
+      const first = Object.entries(attrs.podSelector?.matchLabels ?? {})[0];
+      if (!first) entry.unkeyed.push(attrs);
+      else {
+        const key = `${first[0]}\0${String(first[1])}`;
+        const list = entry.byFirstLabel.get(key);
+        if (list) list.push(attrs);
+        else entry.byFirstLabel.set(key, [attrs]);
+      }
     }
   }
 
@@ -53,12 +65,41 @@ export class NetworkPolicies {
   /** Ingress: is `subject` (the destination) open to `other`? Egress: may `subject` (the source) reach `other`? */
   private directionAllows(subject: Element, other: Element, direction: 'ingress' | 'egress'): boolean {
     const ns = namespaceOf(subject);
-    const isolating = (this.byNamespace.get(ns) ?? []).filter(
-      (p) => (direction === 'ingress' ? p.isolatesIngress : p.isolatesEgress) && matchesLabelSelector(labelsOf(subject), p.podSelector ?? EMPTY),
-    );
+    const isolating = this.isolating(subject, ns, direction);
     if (isolating.length === 0) return true;
     return isolating.some((p) => (p[direction] ?? []).some((rule) => rule.anyPeer || rule.peers.some((peer) => peerMatches(peer, other, ns))));
   }
+
+  /**
+   * The namespace's policies selecting `subject` that isolate it in `direction`.
+   * Only policies without matchLabels, or whose first matchLabels pair the
+   * subject carries, can select it: the others are never tested. (Order does
+   * not matter: callers only ask whether one of them admits the peer.)
+   */
+  private isolating(subject: Element, ns: string, direction: 'ingress' | 'egress'): PolicyAttrs[] {
+    const cache = this.isolatingCache[direction];
+    let isolating = cache.get(subject.id);
+    if (isolating) return isolating;
+    isolating = [];
+    const entry = this.byNamespace.get(ns);
+    if (entry) {
+      const labels = labelsOf(subject);
+      const test = (p: PolicyAttrs) => {
+        if ((direction === 'ingress' ? p.isolatesIngress : p.isolatesEgress) && matchesLabelSelector(labels, p.podSelector ?? EMPTY)) isolating!.push(p);
+      };
+      entry.unkeyed.forEach(test);
+      if (entry.byFirstLabel.size > 0) for (const [k, v] of Object.entries(labels)) entry.byFirstLabel.get(`${k}\0${String(v)}`)?.forEach(test);
+    }
+    cache.set(subject.id, isolating);
+    return isolating;
+  }
+}
+
+interface NamespacePolicies {
+  /** Policies whose podSelector has no matchLabels (every pod, or expressions only). */
+  unkeyed: PolicyAttrs[];
+  /** `key \0 value` of the first matchLabels pair -> policies. */
+  byFirstLabel: Map<string, PolicyAttrs[]>;
 }
 
 const EMPTY: LabelSelector = { matchLabels: {}, matchExpressions: [] };

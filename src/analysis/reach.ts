@@ -9,9 +9,10 @@ const INGRESS_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['exposes', 'rout
 export function internetReachable(graph: Graph): Set<string> {
   const seen = new Set<string>();
   if (!graph.elements.has(INTERNET.id)) return seen;
+  // Read by index: Array#shift is linear on large arrays.
   const queue = [INTERNET.id];
-  while (queue.length > 0) {
-    const id = queue.shift()!;
+  for (let head = 0; head < queue.length; head++) {
+    const id = queue[head]!;
     for (const e of graph.out.get(id) ?? []) {
       if (!INGRESS_KINDS.has(e.kind) || seen.has(e.to)) continue;
       seen.add(e.to);

@@ -1,17 +1,42 @@
-import type { RiskRating, RuleContext, RuleHit } from '../model/graph.js';
-import type { Severity, StrideLetter } from '../model/types.js';
+import type { RiskRating, RuleContext, RuleHit, Sensitivity } from '../model/graph.js';
+import type { Element, Severity, StrideLetter } from '../model/types.js';
 import { isSensitive, sensitivityOf } from './sensitivity.js';
 
 /** Who can reach what: computed once per analysis, shared by every hit. */
 export interface Exposure {
   /** Elements on some attack path, with the entry point that reaches them. */
   onPath: Map<string, string>;
+  /**
+   * Per-element answers filled in as hits are rated (several hits share an
+   * element): whether some incoming edge is authenticated, and the element's
+   * data sensitivity. Optional so a hand-made Exposure still works.
+   */
+  authenticatedIn?: Map<string, boolean>;
+  sensitivity?: Map<string, Sensitivity>;
 }
 
 export function exposureOf(ctx: RuleContext): Exposure {
   const onPath = new Map<string, string>();
   for (const p of ctx.attackPaths) for (const l of p.chain) if (!onPath.has(l.to)) onPath.set(l.to, p.entry);
-  return { onPath };
+  return { onPath, authenticatedIn: new Map(), sensitivity: new Map() };
+}
+
+function authenticatedIn(ctx: RuleContext, exposure: Exposure, id: string): boolean {
+  let v = exposure.authenticatedIn?.get(id);
+  if (v === undefined) {
+    v = (ctx.graph.in.get(id) ?? []).some((e) => e.authenticated === true);
+    exposure.authenticatedIn?.set(id, v);
+  }
+  return v;
+}
+
+function sensitivityIn(ctx: RuleContext, exposure: Exposure, el: Element): Sensitivity {
+  let v = exposure.sensitivity?.get(el.id);
+  if (v === undefined) {
+    v = sensitivityOf(el, ctx.sensitivity);
+    exposure.sensitivity?.set(el.id, v);
+  }
+  return v;
 }
 
 /**
@@ -31,7 +56,7 @@ export function rate(ctx: RuleContext, exposure: Exposure, hit: RuleHit, baseSev
   if (hit.chain || ctx.internetReachable.has(hit.element) || hit.peer === 'actor:internet') {
     likelihood = 3;
     reasons.push(hit.chain ? `reachable from the internet through ${name(hit.peer ?? hit.element)}` : 'internet-facing');
-    const authenticated = (ctx.graph.in.get(hit.element) ?? []).some((e) => e.authenticated === true);
+    const authenticated = authenticatedIn(ctx, exposure, hit.element);
     if (authenticated && !hit.chain) {
       likelihood = 2;
       reasons.push('callers must authenticate');
@@ -47,7 +72,7 @@ export function rate(ctx: RuleContext, exposure: Exposure, hit: RuleHit, baseSev
   reasons.push(`${baseSeverity} impact by rule`);
   const target = hit.chain ? ctx.graph.elements.get(hit.chain[hit.chain.length - 1]!.to) : el;
   if (target) {
-    const s = sensitivityOf(target, ctx.sensitivity);
+    const s = sensitivityIn(ctx, exposure, target);
     if (isSensitive(s) && level > 0) {
       level -= 1;
       reasons.push(`${s} data (${target.name})`);

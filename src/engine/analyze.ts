@@ -4,7 +4,6 @@ import type { Fragment, Limits, ParseIssue } from '../model/types.js';
 import type { Report } from '../model/report.js';
 import { CONFIG_PATH, DEFAULT_CONFIG, parseConfig, type AcceptedRisk, type Config } from '../config/config.js';
 import { applyChanges, createState, fragmentsOf, graphOf, GRAPH_STATE_VERSION, type ApplyStats, type GraphState } from '../graph/incremental.js';
-import { ruleContext, runRules } from '../analysis/rules.js';
 import { ALL_RULES } from '../../rules/index.js';
 import { buildReport } from '../report/build.js';
 import { VERSION } from '../version.js';
@@ -12,6 +11,7 @@ import type { FileDep, FragmentCache, GraphCache } from '../cache/types.js';
 import { candidateEntries, depsValid, ENGINE_FINGERPRINT, ingestEntries, ingestSnapshot, readableShas, treeReadable, type IngestStats } from './ingest.js';
 import { decodeAnalysis, encodeAnalysis } from './analysis-codec.js';
 import type { FileEntry, Snapshot } from './snapshot.js';
+import { deriveFindings, fullFindings, type FindingsContext, type FindingsStats } from './findings.js';
 
 export interface Timings {
   /** Listing the tree and computing the analysis key. */
@@ -20,7 +20,7 @@ export interface Timings {
   ingest: number;
   /** Merging fragments and linking (whole graph or changed neighbourhood). */
   build: number;
-  /** Crossings, reachability and rules. */
+  /** Crossings, reachability, attack paths and rules (derived: only the affected part, see findings.ts). */
   rules: number;
   /** Reading and decoding a cached graph. */
   load: number;
@@ -52,7 +52,13 @@ export interface Analysis {
   /** Graph-cache key: engine, rules, config and the tree's candidate files. */
   key: string;
   /** Set for derived analyses. */
-  incremental?: ApplyStats & { baseCommit: string };
+  incremental?: ApplyStats & { baseCommit: string; findings?: FindingsStats };
+  /**
+   * Reachability and attack-path searches behind the findings, which a head
+   * derived from this analysis reuses. In memory only: an analysis read from
+   * the graph cache recomputes it on first derivation.
+   */
+  findingsContext?: FindingsContext;
 }
 
 export interface AnalyseOptions {
@@ -66,6 +72,8 @@ export interface AnalyseOptions {
   workers?: number;
   /** Store derived (incremental) analyses in the graph cache too. Default false: only built ones. */
   storeDerived?: boolean;
+  /** Tests only: see `FindingsOptions.dropFromRecheck`. */
+  dropFromRecheck?: (elementId: string, ruleId: string, seeds: ReadonlySet<string>) => boolean;
   /**
    * Derive the head incrementally only when at most this share of files
    * changed; past it a full build is as cheap. Default 0.3.
@@ -82,12 +90,6 @@ function analysisKey(listing: readonly FileEntry[], options: AnalyseOptions): st
   const files = listing.filter((e) => treeReadable(e.path)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const e of files) h.update(`\n${e.path}\u0000${e.sha}`);
   return h.digest('hex');
-}
-
-function findings(graph: Graph, options: AnalyseOptions): { crossings: Crossing[]; threats: Threat[]; ruleIssues: ParseIssue[] } {
-  const ctx = ruleContext(graph, options.config);
-  const { threats, issues } = runRules(ctx, options.rules ?? ALL_RULES, options.config);
-  return { crossings: ctx.crossings, threats, ruleIssues: [...ctx.pathIssues, ...issues] };
 }
 
 const now = () => performance.now();
@@ -140,7 +142,7 @@ export async function analyseSnapshot(snapshot: Snapshot, options: AnalyseOption
   const graph = graphOf(state);
   timings.build = now() - t;
   t = now();
-  const { crossings, threats, ruleIssues } = findings(graph, options);
+  const { crossings, threats, ruleIssues, context } = fullFindings(graph, options);
   timings.rules = now() - t;
   const analysis: Analysis = {
     ref: snapshot.ref,
@@ -158,6 +160,7 @@ export async function analyseSnapshot(snapshot: Snapshot, options: AnalyseOption
     deps,
     ruleIssues,
     key,
+    findingsContext: context,
   };
   await storeAnalysis(analysis, options);
   return analysis;
@@ -223,7 +226,7 @@ export async function deriveAnalysis(base: Analysis, head: Snapshot, options: An
   const graph = graphOf(applied.state);
   timings.build = now() - t;
   t = now();
-  const { crossings, threats, ruleIssues } = findings(graph, options);
+  const { crossings, threats, ruleIssues, context, stats: findingsStats } = deriveFindings(base, { graph, state: applied.state }, options);
   timings.rules = now() - t;
   const fragments = fragmentsOf(applied.state);
   stats.ignored = entries.length - fragments.length;
@@ -244,7 +247,8 @@ export async function deriveAnalysis(base: Analysis, head: Snapshot, options: An
     deps,
     ruleIssues,
     key,
-    incremental: { ...applied.stats, baseCommit: base.commit },
+    incremental: { ...applied.stats, baseCommit: base.commit, ...(findingsStats ? { findings: findingsStats } : {}) },
+    findingsContext: context,
   };
   if (options.storeDerived) await storeAnalysis(analysis, options);
   return analysis;

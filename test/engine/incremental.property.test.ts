@@ -7,6 +7,9 @@ import { DEFAULT_CONFIG } from '../../src/config/config.js';
 import type { Fragment } from '../../src/model/types.js';
 import type { Graph } from '../../src/model/graph.js';
 import { changeSet, place, plainGraph, repository, type FragmentBody } from './graph-model.js';
+import { deriveFindings, fullFindings, type BaseFindings } from '../../src/engine/findings.js';
+import { changedElements } from '../../src/analysis/scope.js';
+import { RULE_SCOPES } from '../../src/analysis/rule-scopes.js';
 
 const configs: GraphConfig[] = [
   { zones: {}, apis: {} },
@@ -36,6 +39,23 @@ function apply(files: Map<string, Fragment>, changes: Record<string, FragmentBod
 
 const modes = ['layer', 'copy', 'auto'] as const;
 
+function withFindings(graph: Graph, state: GraphState): BaseFindings {
+  const f = fullFindings(graph, { config: DEFAULT_CONFIG });
+  return { graph, state, crossings: f.crossings, threats: f.threats, ruleIssues: f.ruleIssues, findingsContext: f.context };
+}
+
+/**
+ * The ground truth `changedElements` must cover, by deep comparison of the two graphs: ids whose element
+ * or zone differ (`objects`), or whose incident edges differ in content or order (`all`, with objects).
+ */
+function differing(a: Graph, b: Graph): { all: string[]; objects: string[] } {
+  const ids = [...new Set([...a.elements.keys(), ...b.elements.keys()])];
+  const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
+  const objects = ids.filter((id) => !same(a.elements.get(id), b.elements.get(id)) || a.zoneOf.get(id) !== b.zoneOf.get(id));
+  const all = ids.filter((id) => objects.includes(id) || !same(a.out.get(id) ?? [], b.out.get(id) ?? []) || !same(a.in.get(id) ?? [], b.in.get(id) ?? []));
+  return { all, objects };
+}
+
 describe('incremental graph == from-scratch build', () => {
   test.each(configs.flatMap((c, i) => modes.map((m) => [i, m, c] as const)))('random repositories and change sets (config %i, %s)', (_i, mode, config) => {
     fc.assert(
@@ -45,6 +65,7 @@ describe('incremental graph == from-scratch build', () => {
         const baseGraph = plainGraph(graphOf(base));
         expect(baseGraph).toEqual(plainGraph(buildGraph([...files.values()], config)));
         let state: GraphState = base;
+        let prev: BaseFindings = withFindings(graphOf(base), base);
         changes.forEach((change, n) => {
           const { next, upserts, removals } = apply(files, change, n + 1);
           state = applyChanges(state, upserts, removals, mode).state;
@@ -53,6 +74,15 @@ describe('incremental graph == from-scratch build', () => {
           const actual = graphOf(state);
           expect(plainGraph(actual)).toEqual(plainGraph(expected));
           expect(findings(actual)).toEqual(findings(expected));
+          // Every element that differs is reported changed; findings derived from the previous step equal a full pass.
+          const changed = changedElements(prev, { graph: actual, state });
+          const diff = differing(prev.graph, actual);
+          for (const id of diff.all) expect(changed.all).toContain(id);
+          for (const id of diff.objects) expect(changed.objects).toContain(id);
+          const derived = deriveFindings(prev, { graph: actual, state }, { config: DEFAULT_CONFIG });
+          const full = fullFindings(expected, { config: DEFAULT_CONFIG });
+          expect({ crossings: derived.crossings, threats: derived.threats, ruleIssues: derived.ruleIssues }).toEqual({ crossings: full.crossings, threats: full.threats, ruleIssues: full.ruleIssues });
+          prev = { graph: actual, state, crossings: derived.crossings, threats: derived.threats, ruleIssues: derived.ruleIssues, findingsContext: derived.context };
           // Incremental from scratch and chained agree too.
           expect(plainGraph(graphOf(createState([...files.values()], config)))).toEqual(plainGraph(expected));
         });
@@ -85,5 +115,32 @@ describe('incremental graph == from-scratch build', () => {
     const { state, stats } = applyChanges(base, [changed], []);
     expect(stats).toEqual({ filesChanged: 1, filesRecomputed: 1, refsRelinked: 3, refsTotal: 8 });
     expect(plainGraph(graphOf(state))).toEqual(plainGraph(buildGraph([fragments[0]!, fragments[1]!, changed, fragments[3]!], configs[0]!)));
+  });
+});
+
+describe('derived findings need their scopes', () => {
+  // Crossing rules re-check the neighbours of changed elements: an element whose zone is inherited
+  // (an API, an operation) changes zone without its edges changing, and the crossing's hit is on the other end.
+  const neighbourRules = new Set(Object.entries(RULE_SCOPES).filter(([, s]) => s.kind === 'local' && s.neighbours).map(([id]) => id));
+  test.each(configs.map((c, i) => [i, c] as const))('dropping neighbours from the re-check set is caught (config %i)', (_i, config) => {
+    const result = fc.check(
+      fc.property(repository, fc.array(changeSet, { minLength: 1, maxLength: 5 }), (repo, changes) => {
+        let files = new Map(Object.entries(repo).map(([p, b]) => [p, place(p, b)] as const));
+        let state = createState([...files.values()], config);
+        let prev = withFindings(graphOf(state), state);
+        changes.forEach((change, n) => {
+          const { next, upserts, removals } = apply(files, change, n + 1);
+          state = applyChanges(state, upserts, removals).state;
+          files = next;
+          const graph = graphOf(state);
+          const derived = deriveFindings(prev, { graph, state }, { config: DEFAULT_CONFIG, dropFromRecheck: (id, rule, seeds) => !seeds.has(id) && neighbourRules.has(rule) });
+          expect(derived.threats).toEqual(fullFindings(graph, { config: DEFAULT_CONFIG }).threats);
+          prev = { graph, state, crossings: derived.crossings, threats: derived.threats, ruleIssues: derived.ruleIssues, findingsContext: derived.context };
+        });
+      }),
+      { numRuns: 1000, seed: 7 },
+    );
+    if (process.env.SHOW) console.log(JSON.stringify(result.counterexample), String(result.errorInstance).slice(0, 1500));
+    expect(result.failed).toBe(true);
   });
 });
