@@ -73,6 +73,13 @@ export function apis(ctx: RuleContext): readonly Element[] {
 }
 
 /** The operations of one API, in graph order (shared: do not mutate). */
+/** `METHOD /path` of the API's operations whose effective security names `scheme`. */
+export function operationsUsingScheme(ctx: RuleContext, api: Element, scheme: string): string[] {
+  return operationsOf(ctx, api)
+    .filter((op) => op.security.some((alt) => alt.some((e) => e.scheme === scheme)))
+    .map((op) => `${op.method} ${op.path}`);
+}
+
 export function operationsOf(ctx: RuleContext, api: Element): readonly Operation[] {
   return index(ctx).byApi.get(api.id) ?? [];
 }

@@ -1,5 +1,5 @@
 import type { Rule, RuleHit } from '../../src/model/graph.js';
-import { apis, at, operationsOf, schemesOf, short } from './helpers.js';
+import { apis, at, operationsUsingScheme, schemesOf, short } from './helpers.js';
 
 export const rule: Rule = {
   meta: {
@@ -21,9 +21,7 @@ export const rule: Rule = {
     for (const api of apis(ctx)) {
       for (const [name, scheme] of Object.entries(schemesOf(api))) {
         if (scheme.type !== 'apiKey' || scheme.in !== 'query') continue;
-        const users = operationsOf(ctx, api)
-          .filter((op) => op.security.some((alt) => alt.some((e) => e.scheme === name)))
-          .map((op) => `${op.method} ${op.path}`);
+        const users = operationsUsingScheme(ctx, api, name);
         hits.push({
           element: api.id,
           qualifier: name,

@@ -1,5 +1,5 @@
 import type { Rule, RuleHit } from '../../src/model/graph.js';
-import { apis, at, operationsOf, schemesOf, serversOf, short } from './helpers.js';
+import { apis, at, operationsUsingScheme, schemesOf, serversOf, short } from './helpers.js';
 
 export const rule: Rule = {
   meta: {
@@ -22,9 +22,7 @@ export const rule: Rule = {
       const plainPublic = serversOf(api).some((s) => s.public && s.scheme === 'http');
       for (const [name, scheme] of Object.entries(schemesOf(api))) {
         if (scheme.type !== 'http' || scheme.httpScheme !== 'basic') continue;
-        const users = operationsOf(ctx, api)
-          .filter((op) => op.security.some((alt) => alt.some((e) => e.scheme === name)))
-          .map((op) => `${op.method} ${op.path}`);
+        const users = operationsUsingScheme(ctx, api, name);
         hits.push({
           element: api.id,
           qualifier: name,

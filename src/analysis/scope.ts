@@ -1,6 +1,6 @@
 import type { Edge, Element } from '../model/types.js';
 import type { Graph } from '../model/graph.js';
-import type { FileState, GraphState, RefSlot } from '../graph/incremental.js';
+import { bisect, type FileState, type GraphState, type RefSlot } from '../graph/incremental.js';
 import { INTERNET } from '../graph/build.js';
 import type { ElementClass, Grouping, RuleScope } from './rule-scopes.js';
 
@@ -399,18 +399,6 @@ export function reverseReach(graph: Graph, seeds: Iterable<string>, hops: number
     frontier = next;
   }
   return seen;
-}
-
-/** Position of `value` in a sorted array of paths (the state's `order`), or where it would go. */
-function bisect(list: readonly string[], value: string): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 const POSITIONS = new WeakMap<FileState, Map<string, number>>();

@@ -208,7 +208,7 @@ function comparePaths(a: string, b: string): number {
 }
 
 /** Position of `value` in the sorted array, or where it would go. */
-function bisect(list: readonly string[], value: string): number {
+export function bisect(list: readonly string[], value: string): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
