@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -217,6 +217,7 @@ class SimulatedGitHub {
     const text = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', this.baseUrl);
     const method = req.method ?? 'GET';
+    if (method === 'GET' && (await this.archive(url, res))) return;
     let endpoint = `unknown ${method} ${url.pathname}`;
     let status = 200;
     let payload: unknown;
@@ -234,6 +235,36 @@ class SimulatedGitHub {
     this.requests.push({ method, endpoint, path: url.pathname + url.search, status });
     res.writeHead(status, headers);
     res.end(typeof payload === 'string' ? payload : JSON.stringify(payload ?? {}));
+  }
+
+  /**
+   * `GET /repos/:owner/:repo/tarball/:ref`: a 302 to a codeload-like URL on
+   * this server, as GitHub does; the archive itself is `git archive` with
+   * GitHub's `owner-repo-sha7/` prefix. Only the API request is counted: the
+   * download from codeload is not a REST call and costs no rate limit.
+   */
+  private async archive(url: URL, res: ServerResponse): Promise<boolean> {
+    const api = new RegExp(`^/repos/${OWNER}/${REPO}/tarball/(.+)$`).exec(url.pathname);
+    if (api) {
+      const ref = decodeURIComponent(api[1]!);
+      const sha = (await git(this.repoDir, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).catch(() => '')).trim();
+      const status = sha ? 302 : 404;
+      this.requests.push({ method: 'GET', endpoint: 'repos.downloadTarballArchive', path: url.pathname, status });
+      if (sha) res.writeHead(302, { location: `${this.baseUrl}/_codeload/${OWNER}/${REPO}/legacy.tar.gz/${sha}` }).end();
+      else res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ message: 'Not Found' }));
+      return true;
+    }
+    const codeload = new RegExp(`^/_codeload/${OWNER}/${REPO}/legacy\\.tar\\.gz/([0-9a-f]{40})$`).exec(url.pathname);
+    if (!codeload) return false;
+    const sha = codeload[1]!;
+    const child = spawn('git', ['-C', this.repoDir, 'archive', '--format=tar.gz', `--prefix=${OWNER}-${REPO}-${sha.slice(0, 7)}/`, sha], { stdio: ['ignore', 'pipe', 'ignore'] });
+    res.writeHead(200, { 'content-type': 'application/x-gzip' });
+    child.stdout.pipe(res);
+    // A failed archive ends the body early: the app sees a cut archive.
+    child.on('close', (code) => {
+      if (code !== 0) res.destroy();
+    });
+    return true;
   }
 
   private async route(method: string, url: URL, body: Record<string, any>, headers: Record<string, string>): Promise<{ endpoint: string; status: number; payload: unknown }> {

@@ -142,6 +142,11 @@ export async function ingestEntries(
     };
     return parseEntry(entry, snapshot, { tree, limits }, pool ? (path, content) => pool.parse(path, content, tree).catch((err: Error) => issueFragment(path, 'k8s', 'parser-failed', `parser failed: ${err.message}`)) : undefined).then((fragment) => ({ fragment, deps }));
   };
+  if (snapshot.prefetch && misses.length > 0) {
+    // Files over the size limit are never read (parseEntry reports them).
+    const toRead = misses.map((i) => entries[i]!).filter((e) => e.size <= limits.maxFileBytes);
+    await snapshot.prefetch(toRead).catch(() => undefined); // a failed bulk read leaves the files to be read one by one
+  }
   const pool = misses.length >= WORKER_MIN_FILES ? await parsePool(options.workers, limits) : undefined;
   const limit = pLimit(pool ? pool.size * 4 : 8);
   try {

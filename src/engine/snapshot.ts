@@ -20,4 +20,11 @@ export interface Snapshot {
   read(entry: FileEntry): Promise<string>;
   /** Reads a file by path (for `$ref` and the config file); undefined when absent. */
   readPath(path: string): Promise<string | undefined>;
+  /**
+   * Optional: told once, before they are read, which entries the engine will
+   * read (its cache misses), so a remote snapshot can fetch them in bulk
+   * (the app: one tarball instead of a request per blob). An optimisation
+   * only: every `read` must still work without it.
+   */
+  prefetch?(entries: readonly FileEntry[]): Promise<void>;
 }

@@ -64,7 +64,8 @@ export interface RunNotes {
   /** Base used for the comparison (merge base) and head. */
   baseCommit: string;
   headCommit: string;
-  stats?: { apiCalls: number; blobsFetched: number; blobsReused: number; changedFiles: number; modelFiles: number };
+  /** `tarballs`: commit archives downloaded (one API call each), `tarballFiles`: files read from them. */
+  stats?: { apiCalls: number; blobsFetched: number; blobsReused: number; tarballs?: number; tarballFiles?: number; changedFiles: number; modelFiles: number };
 }
 
 function plural(n: number, word: string): string {
@@ -100,6 +101,7 @@ function statsLine(notes: RunNotes): string {
   const s = notes.stats;
   const parts = [`compared ${code(short(notes.baseCommit))} (merge base) → ${code(short(notes.headCommit))}`];
   if (s) parts.push(`${plural(s.changedFiles, 'changed file')}, ${plural(s.modelFiles, 'model file')}`, `GitHub API calls: ${s.apiCalls}`, `blobs fetched ${s.blobsFetched}, reused ${s.blobsReused}`);
+  if (s?.tarballs) parts.push(`${plural(s.tarballs, 'tarball')} (${plural(s.tarballFiles ?? 0, 'file')})`);
   return `<sub>threatdiff: ${parts.join(' · ')}</sub>`;
 }
 

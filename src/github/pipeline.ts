@@ -70,7 +70,7 @@ export async function prepare(ctx: RunContext, pull: PullRequest, options: { noC
   const configChanged = files.files.some((f) => f.path === CONFIG_PATH || f.previousPath === CONFIG_PATH);
   if (!files.truncated && !files.files.some((f) => touches(f, anyModelFile))) return { kind: 'no-model-files', files, configChanged };
 
-  const blobs = new BlobReader(octokit, at);
+  const blobs = new BlobReader(octokit, at, { log: ctx.log });
   let config: Config;
   try {
     config = await readConfig(ctx, pull.base.sha, blobs);
@@ -102,7 +102,7 @@ export async function prepare(ctx: RunContext, pull: PullRequest, options: { noC
   const report: Report =
     listingIssues.length === 0
       ? result.report
-      : { ...result.report, errors: [...result.report.errors, ...listingIssues], summary: { ...result.report.summary, files: { ...result.report.summary.files, errors: result.report.summary.files.errors + listingIssues.length } } };
+      : { ...result.report, errors: [...result.report.errors, ...listingIssues], summary: { ...result.report.summary, files: { ...result.report.summary.files, errors: result.report.summary.files.errors + listingIssues.filter((i) => i.level === 'error').length } } };
   return { kind: 'analysed', config, files, configChanged, headConfigProblems, modelFiles, mergeBase, report, base: result.base, head: result.head, blobs };
 }
 
@@ -282,6 +282,6 @@ async function publish(ctx: RunContext, pull: PullRequest, run: CheckRun, p: Ext
     findings: fresh.slice(0, 300).map((t) => ({ id: t.id, title: t.title, severity: t.severity })),
     resolved: report.threats.filter((t) => t.status === 'resolved').map((t) => t.id),
   });
-  notes.stats = { apiCalls: ctx.calls(), blobsFetched: p.blobs.stats.fetched, blobsReused: p.blobs.stats.reused, changedFiles: p.files.files.length, modelFiles: p.modelFiles };
+  notes.stats = { apiCalls: ctx.calls(), blobsFetched: p.blobs.stats.fetched, blobsReused: p.blobs.stats.reused, tarballs: p.blobs.stats.tarballs, tarballFiles: p.blobs.stats.tarballFiles, changedFiles: p.files.files.length, modelFiles: p.modelFiles };
   return { conclusion, title: checkTitle(report), summary: checkSummary(report, graphs, notes), annotations: toAnnotations(report, { graph: p.head.graph }) };
 }

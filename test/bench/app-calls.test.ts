@@ -57,11 +57,16 @@ test('after main moved on, the new base is listed and rebuilt from cached fragme
   for (const n of [10, 30]) expect(figures.get(n)!.moved!.byEndpoint).toEqual({ ...WARM_READS, 'git.getTree': 2, 'checks.create': 1, 'checks.update': 1 });
 });
 
-test('cold, every model file of the base is fetched once: the blob count grows with the repository', () => {
+test('cold, the base is read blob by blob under the tarball threshold (100 blobs), from one tarball over it', () => {
   // Per service 6 model files (+ an Ingress for every tenth), one namespace file, plus the changed blob.
   const cold = (n: number) => figures.get(n)!.cold!;
   expect(cold(10).byEndpoint['git.getBlob']).toBe(10 * 6 + 1 + 1 + 1);
-  expect(cold(30).byEndpoint['git.getBlob']).toBe(30 * 6 + 3 + 1 + 1);
+  expect(cold(10).byEndpoint['repos.downloadTarballArchive']).toBeUndefined();
+  // 30 services: 30 * 6 + 3 + 1 base blobs, over the threshold: one tarball, then the PR's changed blob.
+  expect(cold(30).byEndpoint['repos.downloadTarballArchive']).toBe(1);
+  expect(cold(30).byEndpoint['git.getBlob']).toBe(1);
   expect(cold(10)).toMatchObject({ auth: 1, writes: 2 });
   expect(cold(10).reads - cold(10).byEndpoint['git.getBlob']!).toBe(7);
+  expect(cold(30).reads).toBe(7 + 1 + 1);
+  expect(cold(30).conclusion).toBe(cold(10).conclusion);
 });

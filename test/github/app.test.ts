@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import nock from 'nock';
+import { pack } from 'tar-stream';
 import { DEFAULT_CONFIG } from '../../src/config/config.js';
 import { diffSnapshots } from '../../src/engine/analyze.js';
 import { blobSha, memorySnapshot } from '../../src/engine/memory.js';
@@ -341,4 +344,123 @@ test('a draft PR is analysed but never fails', async () => {
   const [completed] = gh.bodiesOf('PATCH', '/check-runs/101');
   expect(completed.conclusion).toBe('neutral');
   expect(completed.output.summary).toContain('Draft pull request: findings are reported but do not fail the check.');
+});
+
+// --- reading a commit from its tarball ------------------------------------------
+
+/** A gzipped tarball of a commit as GitHub serves it: a pax global header, then every file under `owner-repo-sha7/`. */
+async function tarballOf(files: Files, sha: string): Promise<Buffer> {
+  const p = pack();
+  const top = `${gh.owner}-${gh.repo}-${sha.slice(0, 7)}/`;
+  p.entry({ name: top, type: 'directory' });
+  for (const [path, content] of Object.entries(files)) p.entry({ name: top + path }, content);
+  p.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of p) chunks.push(c);
+  return gzipSync(Buffer.concat(chunks));
+}
+
+/** `GET /repos/{owner}/{repo}/tarball/{sha}`: GitHub's 302 to codeload, and codeload's answer. */
+function tarballRoute(sha: string, body: Buffer): nock.Scope {
+  const location = `https://codeload.github.com/${gh.owner}/${gh.repo}/legacy.tar.gz/${sha}?token=short-lived`;
+  gh.scope.get(`${gh.base}/tarball/${sha}`).reply(302, '', { location });
+  return nock('https://codeload.github.com').get(`/${gh.owner}/${gh.repo}/legacy.tar.gz/${sha}`).query({ token: 'short-lived' }).reply(200, body, { 'content-type': 'application/x-gzip' });
+}
+
+/** A truncated recursive tree that lists only some of the commit's files. */
+function truncatedTree(sha: string, paths: string[]): void {
+  const tree = paths.map((path) => ({ path, mode: '100644', type: 'blob', sha: blobSha(gh.files(sha)[path]!), size: Buffer.byteLength(gh.files(sha)[path]!) }));
+  gh.scope.get(`${gh.base}/git/trees/${sha}`).query({ recursive: '1' }).reply(200, { sha, url: '', tree, truncated: true });
+}
+
+/** Everything a full analysis of PR 7 reads and writes around the file reads, for a PR adding the LoadBalancer Service. */
+function aroundReads(baseSha: string, head: string, run: number, trees: { base?: 'truncated'; baseListed?: string[] } = {}): void {
+  gh.token().pull(7, { head, base: baseSha }).checkRuns(head).createCheckRun(run).prFiles(7, baseSha, head).config(baseSha);
+  gh.scope.get(`${gh.base}/compare/${baseSha}...${head}`).query({ per_page: '1' }).reply(200, { status: 'ahead', merge_base_commit: { sha: baseSha }, base_commit: { sha: baseSha }, commits: [], files: [] });
+  if (trees.base === 'truncated') truncatedTree(baseSha, trees.baseListed ?? []);
+  else gh.tree(baseSha);
+  gh.tree(head).reviewComments(7).createReview(7).addLabels(7).issueComments(7).createComment(7, 5001).updateCheckRun(run);
+}
+
+const blobCalls = () => gh.calls().filter((c) => c.includes('/git/blobs/'));
+
+const SETTINGS = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  mode: quiet\n';
+
+describe('reading files from the tarball', () => {
+  let wide: string;
+  let wideExposed: string;
+  beforeEach(() => {
+    wide = gh.commit('wide', { ...gh.files(base), 'k8s/settings.yaml': SETTINGS });
+    wideExposed = gh.commit('wide-exposed', { ...gh.files(wide), 'k8s/service.yaml': SERVICE_LB });
+  });
+  afterEach(() => {
+    delete process.env.THREATDIFF_TARBALL_THRESHOLD;
+  });
+
+  test('a cold analysis needing more blobs than the threshold reads the base from one tarball, not blob by blob', async () => {
+    process.env.THREATDIFF_TARBALL_THRESHOLD = '1';
+    aroundReads(wide, wideExposed, 601);
+    const codeload = tarballRoute(wide, await tarballOf(gh.files(wide), wide));
+    gh.blob(SERVICE_LB); // the head's one new blob: under the threshold
+    await app.receive('pull_request', pullRequestEvent('opened', gh.ids, { number: 7, head: wideExposed, base: wide }));
+    await app.idle();
+    expectAllConsumedAndValid();
+    expect(codeload.isDone()).toBe(true);
+    expect(gh.calls().filter((c) => c.includes('/tarball/'))).toEqual([`GET ${gh.base}/tarball/${wide}`]);
+    expect(blobCalls()).toEqual([`GET ${gh.base}/git/blobs/${blobSha(SERVICE_LB)}`]);
+    const [completed] = gh.bodiesOf('PATCH', '/check-runs/601');
+    const expected = await engineFindings(gh.files(wide), gh.files(wideExposed));
+    expect(expected).toHaveLength(1);
+    expect(completed.conclusion).toBe('failure');
+    expect(completed.output.summary).toContain(expected[0]!.id);
+    expect(completed.output.summary).toContain('GitHub API calls: 16 · blobs fetched 1, reused 0 · 1 tarball (2 files)'); // 17 blob by blob
+  });
+
+  test('a truncated tree is listed from the tarball: the analysis is complete and says nothing is missing', async () => {
+    aroundReads(wide, wideExposed, 602, { base: 'truncated', baseListed: ['README.md'] });
+    const codeload = tarballRoute(wide, await tarballOf(gh.files(wide), wide));
+    gh.blob(SERVICE_LB);
+    await app.receive('pull_request', pullRequestEvent('opened', gh.ids, { number: 7, head: wideExposed, base: wide }));
+    await app.idle();
+    expectAllConsumedAndValid();
+    expect(codeload.isDone()).toBe(true);
+    // The listing's tarball also supplied the base's model files.
+    expect(blobCalls()).toEqual([`GET ${gh.base}/git/blobs/${blobSha(SERVICE_LB)}`]);
+    const [completed] = gh.bodiesOf('PATCH', '/check-runs/602');
+    const expected = await engineFindings(gh.files(wide), gh.files(wideExposed));
+    expect(completed.conclusion).toBe('failure');
+    expect(completed.output.summary).toContain(expected[0]!.id);
+    expect(completed.output.summary).not.toContain('tree-truncated');
+    expect(completed.output.summary).toContain('blobs fetched 1, reused 0 · 1 tarball (2 files)');
+  });
+
+  test('a truncated tree whose tarball fails too keeps the tree-truncated error, with why', async () => {
+    aroundReads(wide, wideExposed, 603, { base: 'truncated', baseListed: ['README.md', 'k8s/deployment.yaml'] });
+    gh.fail('GET', `/tarball/${wide}`, 404, { message: 'Not Found' });
+    gh.blob(DEPLOYMENT).blob(SETTINGS).blob(SERVICE_LB);
+    await app.receive('pull_request', pullRequestEvent('opened', gh.ids, { number: 7, head: wideExposed, base: wide }));
+    await app.idle();
+    expectAllConsumedAndValid();
+    const [completed] = gh.bodiesOf('PATCH', '/check-runs/603');
+    expect(completed.output.summary).toContain(`| — | error | \`tree-truncated\` | GitHub truncated the file listing of ${wide.slice(0, 12)} \\(over 100,000 entries or 7 MB\\); reading its tarball instead failed too \\(GitHub answered 404: Not Found\\): files past the cut were not analysed;`);
+    expect(completed.output.summary).toContain('blobs fetched 3, reused 0 · 1 tarball (0 files)');
+  });
+
+  test('a corrupt tarball falls back to one read per blob and says so in a warning; findings are unchanged', async () => {
+    process.env.THREATDIFF_TARBALL_THRESHOLD = '1';
+    aroundReads(wide, wideExposed, 604);
+    const codeload = tarballRoute(wide, Buffer.from('\u001f\u008b this is no gzip stream'));
+    gh.blob(DEPLOYMENT).blob(SETTINGS).blob(SERVICE_LB);
+    await app.receive('pull_request', pullRequestEvent('opened', gh.ids, { number: 7, head: wideExposed, base: wide }));
+    await app.idle();
+    expectAllConsumedAndValid();
+    expect(codeload.isDone()).toBe(true);
+    expect(blobCalls()).toHaveLength(3);
+    const [completed] = gh.bodiesOf('PATCH', '/check-runs/604');
+    const expected = await engineFindings(gh.files(wide), gh.files(wideExposed));
+    expect(completed.conclusion).toBe('failure');
+    expect(completed.output.summary).toContain(expected[0]!.id);
+    expect(completed.output.summary).toContain(`| — | warning | \`tarball-failed\` | could not read 2 files of ${wide.slice(0, 12)} from its tarball \\(the archive could not be read: incorrect header check\\): 2 of them are read one by one instead, one API call each |`);
+    expect(completed.output.summary).toContain('blobs fetched 3, reused 0 · 1 tarball (0 files)');
+  });
 });
