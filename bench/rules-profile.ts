@@ -8,6 +8,7 @@ import { ruleContext, runRules } from '../src/analysis/rules.js';
 import { indexesOf } from '../src/analysis/indexes.js';
 import { ALL_RULES } from '../rules/index.js';
 import { generateRepo } from './generate.js';
+import { arg, median, now, startProfile, stopProfile } from './profile.js';
 
 /**
  * `node dist/bench/rules-profile.js --services 5000 [--runs 3] [--json out.json] [--cpuprofile out.cpuprofile]`
@@ -19,14 +20,6 @@ import { generateRepo } from './generate.js';
  * Each figure is the median of `--runs` runs; every run uses a new Graph
  * object (a shallow copy), so indexes memoised per Graph are rebuilt.
  */
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-const now = () => performance.now();
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const n = Number(arg('services') ?? 1000);
@@ -126,24 +119,6 @@ async function main(): Promise<void> {
 }
 
 /** V8 CPU profile of the timed runs only (not of generating and parsing), for Chrome DevTools or speedscope. */
-async function startProfile(): Promise<import('node:inspector').Session> {
-  const { Session } = await import('node:inspector');
-  const session = new Session();
-  session.connect();
-  const post = (method: string, params?: object) => new Promise<void>((resolve, reject) => session.post(method, params ?? {}, (err) => (err ? reject(err) : resolve())));
-  await post('Profiler.enable');
-  await post('Profiler.setSamplingInterval', { interval: 200 });
-  await post('Profiler.start');
-  return session;
-}
-
-async function stopProfile(session: import('node:inspector').Session, file: string): Promise<void> {
-  const { writeFileSync } = await import('node:fs');
-  const profile = await new Promise<unknown>((resolve, reject) => session.post('Profiler.stop', (err, res) => (err ? reject(err) : resolve(res.profile))));
-  writeFileSync(file, JSON.stringify(profile));
-  session.disconnect();
-}
-
 main().catch((err) => {
   process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);

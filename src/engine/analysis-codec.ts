@@ -4,6 +4,7 @@ import type { Crossing, Graph, Threat } from '../model/graph.js';
 import type { ParseIssue } from '../model/types.js';
 import type { FileDep } from '../cache/types.js';
 import { GRAPH_STATE_VERSION, materialize, type GraphState } from '../graph/incremental.js';
+import { storableGraph } from '../graph/assemble.js';
 
 /**
  * A whole analysis as bytes for the graph cache. V8's structured
@@ -47,7 +48,7 @@ export function encodeAnalysis(a: StoredAnalysis & { key: string }): Uint8Array 
     stateVersion: GRAPH_STATE_VERSION,
     key: a.key,
     state: materialize(a.state),
-    graph: a.graph,
+    graph: storableGraph(a.graph),
     crossings: a.crossings,
     threats: a.threats,
     ruleIssues: a.ruleIssues,
@@ -70,7 +71,7 @@ export function decodeAnalysis(data: Uint8Array, key: string): StoredAnalysis | 
     s &&
     g &&
     Array.isArray(s.order) &&
-    [s.files, s.definers, s.accepted, s.ns, s.gh, s.bn, s.dependents].every((m) => isMap(m)) &&
+    [s.files, s.definers, s.accepted, s.ns, s.gh, s.bn, s.dependents, s.edgeOwners, s.creators].every((m) => isMap(m)) &&
     typeof s.refCount === 'number' &&
     s.order.every((p) => s.files!.has(p)) &&
     [g.elements, g.zoneOf, g.zones, g.out, g.in, g.files].every((m) => isMap(m)) &&

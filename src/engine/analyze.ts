@@ -3,7 +3,8 @@ import type { Crossing, Graph, Rule, Threat } from '../model/graph.js';
 import type { Fragment, Limits, ParseIssue } from '../model/types.js';
 import type { Report } from '../model/report.js';
 import { CONFIG_PATH, DEFAULT_CONFIG, parseConfig, type AcceptedRisk, type Config } from '../config/config.js';
-import { applyChanges, createState, fragmentsOf, graphOf, GRAPH_STATE_VERSION, type ApplyStats, type GraphState } from '../graph/incremental.js';
+import { applyChanges, createState, fragmentsOf, GRAPH_STATE_VERSION, type ApplyStats, type GraphState } from '../graph/incremental.js';
+import { deriveGraph, graphOf } from '../graph/assemble.js';
 import { ALL_RULES } from '../../rules/index.js';
 import { buildReport } from '../report/build.js';
 import { VERSION } from '../version.js';
@@ -223,7 +224,7 @@ export async function deriveAnalysis(base: Analysis, head: Snapshot, options: An
     else deps.delete(r.path);
   }
   const applied = applyChanges(base.state, upserts, removals);
-  const graph = graphOf(applied.state);
+  const graph = deriveGraph(base.graph, base.state, applied.state, applied.changed);
   timings.build = now() - t;
   t = now();
   const { crossings, threats, ruleIssues, context, stats: findingsStats } = deriveFindings(base, { graph, state: applied.state }, options);

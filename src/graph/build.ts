@@ -75,6 +75,11 @@ export interface GraphParts {
   /** Precomputed `edgeKey`s of rawEdges and linked.edges (same order), when the caller keeps them. */
   rawKeys?: readonly string[];
   linkedKeys?: readonly string[];
+  /** Told which candidate edges were kept (list 0 = raw, 1 = linked; index in it) and which were dropped for a missing end. */
+  trace?: {
+    kept(list: 0 | 1, index: number): void;
+    dangling(key: string, missing: string): void;
+  };
 }
 
 /**
@@ -93,18 +98,30 @@ export function finishGraph(parts: GraphParts, config: Pick<Config, 'zones'>): G
   // Both ends must exist; one edge per (kind, from, to), the first (by path order) keeps its evidence.
   const edges: Edge[] = [];
   const seen = new Set<string>();
-  const keep = (list: readonly Edge[], keys: readonly string[] | undefined): void => {
+  const trace = parts.trace;
+  const keep = (list: readonly Edge[], keys: readonly string[] | undefined, which: 0 | 1): void => {
     for (let i = 0; i < list.length; i++) {
       const e = list[i]!;
-      if (e.from === e.to || !elements.has(e.from) || !elements.has(e.to)) continue;
+      if (e.from === e.to) continue;
+      const hasFrom = elements.has(e.from);
+      const hasTo = elements.has(e.to);
+      if (!hasFrom || !hasTo) {
+        if (trace) {
+          const key = keys ? keys[i]! : edgeKey(e);
+          if (!hasFrom) trace.dangling(key, e.from);
+          if (!hasTo) trace.dangling(key, e.to);
+        }
+        continue;
+      }
       const key = keys ? keys[i]! : edgeKey(e);
       if (seen.has(key)) continue;
       seen.add(key);
       edges.push(e);
+      trace?.kept(which, i);
     }
   };
-  keep(rawEdges, parts.rawKeys);
-  keep(linked.edges, parts.linkedKeys);
+  keep(rawEdges, parts.rawKeys, 0);
+  keep(linked.edges, parts.linkedKeys, 1);
   const { zoneOf, zones } = assignZones(elements, edges, config.zones);
   const out = new Map<string, Edge[]>();
   const inn = new Map<string, Edge[]>();

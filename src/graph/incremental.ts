@@ -1,7 +1,6 @@
 import type { Edge, Element, Fragment, ParseIssue, Ref } from '../model/types.js';
-import type { Graph } from '../model/graph.js';
 import type { Config } from '../config/config.js';
-import { apiOverrides, duplicateIssue, edgeKey, finishGraph } from './build.js';
+import { apiOverrides, duplicateIssue, edgeKey } from './build.js';
 import { isWorkload, linkRefs, type LinkIndex } from './link.js';
 
 /**
@@ -16,9 +15,11 @@ import { isWorkload, linkRefs, type LinkIndex } from './link.js';
  *   (selectors in namespaces whose workloads changed, hosts naming changed
  *   Services or gateway hosts, element refs whose candidates appeared or
  *   disappeared, API attachment to changed names),
- * - one linear assembly pass (`graphOf`) that reuses `finishGraph`, so the
- *   result equals `buildGraph` element for element and edge for edge (the
- *   property test in test/engine checks exactly that).
+ * - assembling the Graph: `graphOf` (src/graph/assemble.ts) in one linear
+ *   pass that reuses `finishGraph`, or `deriveGraph` by patching the base's
+ *   Graph where the changed files contribute; both equal `buildGraph`
+ *   element for element and edge for edge (the property tests in test/engine
+ *   check exactly that).
  *
  * States are persistent: `applyChanges` never mutates its input (inner
  * arrays and sets are replaced, never edited), so one base state serves any
@@ -28,7 +29,7 @@ import { isWorkload, linkRefs, type LinkIndex } from './link.js';
 export type GraphConfig = Pick<Config, 'zones' | 'apis'>;
 
 /** Bump when the state layout changes: persisted states of another version are rebuilt. */
-export const GRAPH_STATE_VERSION = 3;
+export const GRAPH_STATE_VERSION = 4;
 
 /** One ref with its resolution and the index keys the resolution read. */
 export interface RefSlot {
@@ -141,6 +142,14 @@ export interface GraphState {
   readonly bn: MapLike<string, IndexEntry[]>;
   /** Index key -> the ref slots whose resolution read it. */
   readonly dependents: MapLike<string, Set<RefSlot>>;
+  /**
+   * Edge key -> the files with a candidate edge of that key, as sorted tokens
+   * (`0<path>` for a fragment edge, `1<path>` for a linked one): the first is
+   * the one a graph keeps (src/graph/derive.ts).
+   */
+  readonly edgeOwners: MapLike<string, string[]>;
+  /** Created element id (external host) -> sorted paths of the files whose refs create it. */
+  readonly creators: MapLike<string, string[]>;
   /** Number of ref slots, for statistics. */
   readonly refCount: number;
 }
@@ -156,6 +165,8 @@ export function materialize(s: GraphState): GraphState {
     gh: toMap(s.gh),
     bn: toMap(s.bn),
     dependents: toMap(s.dependents),
+    edgeOwners: toMap(s.edgeOwners),
+    creators: toMap(s.creators),
   };
 }
 
@@ -165,6 +176,14 @@ export interface ApplyStats {
   filesRecomputed: number;
   refsRelinked: number;
   refsTotal: number;
+}
+
+/** What `applyChanges` returns: the new state, statistics, and the paths whose contribution changed. */
+export interface Applied {
+  state: GraphState;
+  stats: ApplyStats;
+  /** Files whose `FileState` differs from the base's (added, removed, re-parsed, recomputed or re-linked), sorted. */
+  changed: string[];
 }
 
 const BY_NAME_KINDS = new Set(['service', 'gateway', 'datastore']);
@@ -181,6 +200,8 @@ export function emptyState(config: GraphConfig): GraphState {
     gh: new Map(),
     bn: new Map(),
     dependents: new Map(),
+    edgeOwners: new Map(),
+    creators: new Map(),
     refCount: 0,
   };
 }
@@ -230,7 +251,7 @@ export function applyChanges(
   removals: readonly string[],
   /** `layer`/`copy` force a strategy (tests); `auto` layers small change sets over the base. */
   mode: 'auto' | 'layer' | 'copy' = 'auto',
-): { state: GraphState; stats: ApplyStats } {
+): Applied {
   // A cold build writes every key: plain Maps. A derivation writes a few: layers over the base.
   const bulk = mode === 'copy' || (mode === 'auto' && (base.order.length === 0 || upserts.length + removals.length > base.order.length / 4));
   const fork = <K, V>(m: MapLike<K, V>): WritableMap<K, V> => (bulk ? new Map(toMap(m)) : layer(m));
@@ -243,6 +264,8 @@ export function applyChanges(
     gh: fork(base.gh),
     bn: fork(base.bn),
     dependents: fork(base.dependents),
+    edgeOwners: fork(base.edgeOwners),
+    creators: fork(base.creators),
   };
   let refCount = base.refCount;
   let order = base.order;
@@ -400,8 +423,65 @@ export function applyChanges(
     s.files.set(file, { ...st, slots: st.slots.map((slot) => (slots.has(slot) ? link(file, slot.ref) : slot)) });
   }
 
+  // 5. Who owns each edge key and creates each external host, for the files whose contribution changed.
+  const changed: string[] = [];
+  for (const path of new Set([...gone, ...upsertPaths, ...recompute, ...stale.keys()])) {
+    const before = base.files.get(path);
+    const after = s.files.get(path);
+    if (before === after) continue;
+    changed.push(path);
+    if (before) {
+      for (const [key, token] of tokensOf(before)) unlist(s.edgeOwners, key, token);
+      for (const id of createdBy(before)) unlist(s.creators, id, path);
+    }
+    if (after) {
+      for (const [key, token] of tokensOf(after)) enlist(s.edgeOwners, key, token);
+      for (const id of createdBy(after)) enlist(s.creators, id, path);
+    }
+  }
+  changed.sort(comparePaths);
+
   const state: GraphState = { ...s, order, refCount };
-  return { state, stats: { filesChanged: upsertPaths.size + gone.length, filesRecomputed: recompute.size, refsRelinked: fresh.size, refsTotal: refCount } };
+  return { state, changed, stats: { filesChanged: upsertPaths.size + gone.length, filesRecomputed: recompute.size, refsRelinked: fresh.size, refsTotal: refCount } };
+}
+
+/** The token of a file's fragment edges (`0`) or linked edges (`1`) in `edgeOwners`: sorts by section, then path. */
+export function ownerToken(section: 0 | 1, path: string): string {
+  return `${section}${path}`;
+}
+
+/** Each edge key a file has a candidate for, once, with its token. */
+function tokensOf(st: FileState): Map<string, string> {
+  const out = new Map<string, string>();
+  const raw = ownerToken(0, st.fragment.file);
+  for (const key of st.rawKeys) if (!out.has(key)) out.set(key, raw);
+  const linked = ownerToken(1, st.fragment.file);
+  for (const slot of st.slots) for (const key of slot.keys) if (!out.has(key)) out.set(key, linked);
+  return out;
+}
+
+/** Ids of the elements a file's refs create, once each. */
+function createdBy(st: FileState): Set<string> {
+  const ids = new Set<string>();
+  for (const slot of st.slots) for (const c of slot.created) ids.add(c.id);
+  return ids;
+}
+
+function enlist(map: WritableMap<string, string[]>, key: string, value: string): void {
+  const list = map.get(key);
+  if (!list) map.set(key, [value]);
+  else {
+    const i = bisect(list, value);
+    if (list[i] !== value) map.set(key, [...list.slice(0, i), value, ...list.slice(i)]);
+  }
+}
+
+function unlist(map: WritableMap<string, string[]>, key: string, value: string): void {
+  const list = map.get(key);
+  if (!list) return;
+  const next = list.filter((x) => x !== value);
+  if (next.length > 0) map.set(key, next);
+  else map.delete(key);
 }
 
 function contribution(s: GraphState, fragment: Fragment, link: (file: string, ref: Ref) => RefSlot): FileState {
@@ -459,40 +539,6 @@ class Linker {
     const result = linkRefs([ref], this.index, this.override);
     return { file, ref, edges: result.edges, keys: result.edges.map(edgeKey), created: result.created, issues: result.issues, deps: [...this.deps] };
   }
-}
-
-/** The Graph of a state; equal to `buildGraph` over the state's fragments. */
-export function graphOf(s: GraphState): Graph {
-  const elements = new Map<string, Element>();
-  const issues: ParseIssue[] = [];
-  const files = new Map<string, string>();
-  const rawEdges: Edge[] = [];
-  const rawKeys: string[] = [];
-  const linkedEdges: Edge[] = [];
-  const linkedKeys: string[] = [];
-  const linkIssues: ParseIssue[] = [];
-  const created = new Map<string, Element>();
-  const states = s.order.map((p) => s.files.get(p)!);
-  for (const st of states) {
-    files.set(st.fragment.file, st.fragment.format);
-    for (const i of st.issues) issues.push(i);
-    for (const el of st.accepted) elements.set(el.id, el);
-    for (let i = 0; i < st.rawEdges.length; i++) {
-      rawEdges.push(st.rawEdges[i]!);
-      rawKeys.push(st.rawKeys[i]!);
-    }
-  }
-  for (const st of states) {
-    for (const slot of st.slots) {
-      for (let i = 0; i < slot.edges.length; i++) {
-        linkedEdges.push(slot.edges[i]!);
-        linkedKeys.push(slot.keys[i]!);
-      }
-      for (const i of slot.issues) linkIssues.push(i);
-      for (const c of slot.created) if (!created.has(c.id)) created.set(c.id, c);
-    }
-  }
-  return finishGraph({ elements, rawEdges, rawKeys, linked: { edges: linkedEdges, created: [...created.values()], issues: linkIssues }, linkedKeys, issues, files }, s.config);
 }
 
 /** The fragments of a state, in path order. */

@@ -25,31 +25,47 @@ const INHERITING = new Set(['api', 'operation']);
 
 /**
  * Assigns a zone to every element: config override, then the parser's hint,
- * then inheritance (APIs and operations take the zone of what serves them).
+ * then inheritance (APIs and operations take the zone of what serves them,
+ * through the first `serves` edge to them). The result does not depend on
+ * element order (a `serves` cycle without a hint ends `unzoned` whatever the
+ * start), which lets a derived graph recompute only some elements
+ * (`zoneResolver`). `zones` lists the zones in use, by id.
  */
 export function assignZones(elements: Map<string, Element>, edges: readonly Edge[], overrides: Record<string, string>): { zoneOf: Map<string, string>; zones: Map<string, Zone> } {
-  const matchers = Object.entries(overrides).map(([glob, zone]) => ({ match: picomatch(glob, { dot: true }), zone }));
-  const zoneOf = new Map<string, string>();
   const servedBy = new Map<string, string>();
   for (const e of edges) if (e.kind === 'serves' && !servedBy.has(e.to)) servedBy.set(e.to, e.from);
+  const zoneOf = new Map<string, string>();
+  const resolve = zoneResolver(elements, (id) => servedBy.get(id), overrides, zoneOf);
+  for (const el of elements.values()) resolve(el);
+  return { zoneOf, zones: zonesIn(zoneOf.values()) };
+}
 
-  const resolve = (el: Element, seen: Set<string>): string => {
+/** The zones of these ids, keyed and ordered by id. */
+export function zonesIn(ids: Iterable<string>): Map<string, Zone> {
+  return new Map([...new Set(ids)].sort().map((id) => [id, zoneInfo(id)]));
+}
+
+/**
+ * Zone of one element, memoised in `zoneOf` (entries there are trusted:
+ * a derivation pre-fills the zones it keeps).
+ */
+export function zoneResolver(elements: ReadonlyMap<string, Element>, servedBy: (id: string) => string | undefined, overrides: Record<string, string>, zoneOf: Map<string, string>): (el: Element) => string {
+  const matchers = Object.entries(overrides).map(([glob, zone]) => ({ match: picomatch(glob, { dot: true }), zone }));
+  const resolve = (el: Element, seen: Set<string> | undefined): string => {
     const cached = zoneOf.get(el.id);
     if (cached) return cached;
-    const override = matchers.find((m) => m.match(el.id));
+    const override = matchers.length > 0 ? matchers.find((m) => m.match(el.id)) : undefined;
     let zone = override?.zone ?? el.zoneHint;
     if (!zone && INHERITING.has(el.kind)) {
-      const parent = servedBy.get(el.id);
+      const parent = servedBy(el.id);
       const parentEl = parent ? elements.get(parent) : undefined;
-      zone = parentEl && !seen.has(parentEl.id) ? resolve(parentEl, seen.add(el.id)) : undefined;
+      // The set of elements on the way is needed only when inheriting; most elements have a hint.
+      const path = seen ?? new Set<string>();
+      zone = parentEl && !path.has(parentEl.id) ? resolve(parentEl, path.add(el.id)) : undefined;
     }
     if (!zone) zone = el.kind === 'actor' ? ZONES.internet : ZONES.unzoned;
     zoneOf.set(el.id, zone);
     return zone;
   };
-  for (const el of elements.values()) resolve(el, new Set());
-
-  const zones = new Map<string, Zone>();
-  for (const z of zoneOf.values()) if (!zones.has(z)) zones.set(z, zoneInfo(z));
-  return { zoneOf, zones };
+  return (el) => resolve(el, undefined);
 }

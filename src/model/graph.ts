@@ -23,11 +23,12 @@ export interface Zone {
 /** A linked model: elements with zones, and edges between existing elements. */
 export interface Graph {
   elements: Map<string, Element>;
-  /** Element id -> zone id. */
+  /** Element id -> zone id (a lookup: its key order means nothing). */
   zoneOf: Map<string, string>;
+  /** Zones in use, by id. */
   zones: Map<string, Zone>;
   edges: Edge[];
-  /** Outgoing and incoming adjacency, by element id. */
+  /** Outgoing and incoming adjacency, by element id; each list in `edges` order (lookups: key order means nothing). */
   out: Map<string, Edge[]>;
   in: Map<string, Edge[]>;
   /** Problems found while reading and linking (duplicates, dangling refs...). */

@@ -123,14 +123,16 @@ export const repository = fc.dictionary(fc.constantFrom(...FILES), fragmentBody,
 export const changeSet = fc.dictionary(fc.constantFrom(...FILES), fc.option(fragmentBody, { nil: null }), { maxKeys: 4 });
 
 /** The graph as plain arrays, so comparisons see every order (Map equality in jest ignores it). */
+/** A Graph as plain data; lookup-only maps (zoneOf, out, in) by key, the others in their order. */
 export function plainGraph(g: Graph) {
+  const byKey = <V>(m: Map<string, V>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return {
     elements: [...g.elements.entries()],
     edges: g.edges,
-    zoneOf: [...g.zoneOf.entries()],
+    zoneOf: byKey(g.zoneOf),
     zones: [...g.zones.entries()],
-    out: [...g.out.entries()],
-    in: [...g.in.entries()],
+    out: byKey(g.out),
+    in: byKey(g.in),
     issues: g.issues,
     files: [...g.files.entries()],
   };
