@@ -63,8 +63,23 @@ export function readableShas(listing: readonly FileEntry[]): Map<string, string>
   return map;
 }
 
+/** Blob SHA by path, for `$ref` targets. */
+export type ShaLookup = Pick<ReadonlyMap<string, string>, 'get'>;
+
+/** `readableShas`, built on first use: most pull requests touch no file that reads another. */
+export function lazyShas(listing: readonly FileEntry[]): ShaLookup {
+  let map: Map<string, string> | undefined;
+  return { get: (path) => (map ??= readableShas(listing)).get(path) };
+}
+
+/** The list itself when already sorted by path (git lists trees sorted), else a sorted copy. */
+export function sortedByPath<T extends { path: string }>(list: readonly T[]): readonly T[] {
+  for (let i = 1; i < list.length; i++) if (list[i - 1]!.path > list[i]!.path) return [...list].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return list;
+}
+
 /** True when every file a cached parse read still has the blob it had. */
-export function depsValid(deps: readonly FileDep[], shas: ReadonlyMap<string, string>): boolean {
+export function depsValid(deps: readonly FileDep[], shas: ShaLookup): boolean {
   for (const d of deps) if ((shas.get(d.path) ?? null) !== d.sha) return false;
   return true;
 }
@@ -72,7 +87,7 @@ export function depsValid(deps: readonly FileDep[], shas: ReadonlyMap<string, st
 /** The candidate entries of a listing, in path order. */
 export function candidateEntries(listing: readonly FileEntry[], config: Config): FileEntry[] {
   const accept = pathFilter(config);
-  return listing.filter((e) => accept(e.path)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return sortedByPath(listing.filter((e) => accept(e.path))) as FileEntry[];
 }
 
 export interface IngestResult {
@@ -107,7 +122,7 @@ export async function ingestSnapshot(snapshot: Snapshot, options: IngestOptions)
 export async function ingestEntries(
   entries: readonly FileEntry[],
   snapshot: Snapshot,
-  shas: ReadonlyMap<string, string>,
+  shas: ShaLookup,
   options: IngestOptions,
   stats: IngestStats,
 ): Promise<{ path: string; fragment: Fragment | null; deps: FileDep[] }[]> {
