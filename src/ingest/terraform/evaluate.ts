@@ -66,14 +66,16 @@ export function evaluate(ex: Ex, path: string, st: EvalState): unknown {
       return ex.v;
     case 'tuple':
       return ex.items.map((item, i) => {
-        st.setLine(`${path}.${i}`, item.line);
-        return evaluate(item, `${path}.${i}`, st);
+        const p = `${path}.${i}`;
+        st.setLine(p, item.line);
+        return evaluate(item, p, st);
       });
     case 'object': {
       const out: Record<string, unknown> = {};
       for (const e of ex.entries) {
-        st.setLine(`${path}.${e.key}`, e.line);
-        setKey(out, e.key, evaluate(e.value, `${path}.${e.key}`, st));
+        const p = `${path}.${e.key}`;
+        st.setLine(p, e.line);
+        setKey(out, e.key, evaluate(e.value, p, st));
       }
       return out;
     }
@@ -93,7 +95,9 @@ export function evaluate(ex: Ex, path: string, st: EvalState): unknown {
 
 /** Defines a key without ever touching `Object.prototype` (`__proto__` keys in hostile input). */
 export function setKey(obj: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  // On a plain object only `__proto__` is an accessor; any other key can be assigned (several times faster than defining).
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
 }
 
 /**
