@@ -233,13 +233,71 @@ export function inClass(el: Element, c: ElementClass): boolean {
       return el.id.startsWith('tf:') && el.attrs.tfType === 'aws_cloudtrail';
     case 'tf-ebs-default':
       return el.id.startsWith('tf:') && el.attrs.tfType === 'aws_ebs_encryption_by_default';
+    case 'tf-s3-account-block':
+      return el.id.startsWith('tf:') && el.attrs.tfType === 'aws_s3_account_public_access_block';
+    case 'k8s-audit':
+      return isK8s(el) && (el.type === 'k8s:Policy' || MIRRORED.auditAgent.test(el.name) || (Array.isArray(el.attrs.containers) && (el.attrs.containers as { image?: unknown }[]).some((c) => typeof c?.image === 'string' && MIRRORED.auditAgent.test(c.image))));
   }
+}
+
+/** Every class, for `seedClasses`. */
+const CLASSES: readonly ElementClass[] = ['k8s', 'openapi', 'terraform', 'k8s-binding', 'k8s-role', 'k8s-mtls', 'tf-cloudtrail', 'tf-ebs-default', 'tf-s3-account-block', 'k8s-audit'];
+
+/**
+ * Copies of rule internals a group or class must agree with exactly (a
+ * group keyed differently from what the rule compares drops findings):
+ * `VERSION_SEGMENT` and `pathKey` of openapi-inconsistent-security,
+ * `AUDIT_AGENT` of k8s-no-audit-trail-privileged-workload, the account key
+ * of k8s-cluster-admin-binding.
+ * test/engine/rule-scopes.test.ts fails when a rule's source stops matching.
+ */
+export const MIRRORED = {
+  versionSegment: /^v\d+(\.\d+)*$/i,
+  auditAgent: /(^|[/-])(falco|tetragon|tracee|sysdig|kubearmor|neuvector)([-:/]|$)/,
+  /** The account a workload runs as, as k8s-cluster-admin-binding matches it against a binding's `serviceAccounts`. */
+  accountOf(w: Element): string {
+    return `${String(w.attrs.namespace)}/${String(w.attrs.serviceAccount)}`;
+  },
+  /** `/api/v2/users/{userId}` and `/api/v1/users/{id}` compare equal. */
+  pathKey(path: string): string {
+    return path
+      .split('/')
+      .filter((seg) => seg !== '' && !MIRRORED.versionSegment.test(seg))
+      .map((seg) => (seg.startsWith('{') ? '{}' : seg.toLowerCase()))
+      .join('/');
+  },
+};
+
+/**
+ * A Terraform element's literal string `attribute` (`bucket = "logs"`), the
+ * key `satellites()` (rules/terraform/tf-helpers.ts) matches a subject and
+ * its satellites by. Any type: a superset of the rules' types only widens
+ * the group.
+ */
+function literalOf(el: Element, attribute: string): string | undefined {
+  if (!el.id.startsWith('tf:')) return undefined;
+  const values = el.attrs.values;
+  const v = typeof values === 'object' && values !== null ? (values as Record<string, unknown>)[attribute] : undefined;
+  return typeof v === 'string' ? v : undefined;
 }
 
 type IndexKind = Grouping | ElementClass;
 
+/** The groups an element belongs to (a binding naming several ServiceAccounts: several keys). */
+function keysOf(kind: IndexKind, el: Element): readonly string[] {
+  if (kind === 'k8s-service-account') {
+    if (!isK8s(el)) return [];
+    // The rule's own strings: `${namespace}/${serviceAccount}` of a workload, `attrs.serviceAccounts` of a binding.
+    if (el.attrs.workload === true) return [MIRRORED.accountOf(el)];
+    const named = el.attrs.serviceAccounts;
+    return Array.isArray(named) ? named.filter((x): x is string => typeof x === 'string') : [];
+  }
+  const k = keyOf(kind, el);
+  return k === undefined ? [] : [k];
+}
+
 /** The group an element belongs to (one key), or none. Classes are one group keyed ''. */
-function keyOf(kind: IndexKind, el: Element): string | undefined {
+function keyOf(kind: Exclude<IndexKind, 'k8s-service-account'>, el: Element): string | undefined {
   switch (kind) {
     case 'namespace':
       return isK8s(el) ? namespaceKey(el) : undefined;
@@ -248,6 +306,12 @@ function keyOf(kind: IndexKind, el: Element): string | undefined {
       return el.type === 'openapi:operation' && typeof el.attrs.api === 'string' ? el.attrs.api : undefined;
     case 'tf-directory':
       return el.id.startsWith('tf:') && typeof el.attrs.directory === 'string' ? el.attrs.directory : undefined;
+    case 'tf-bucket-name':
+      return literalOf(el, 'bucket');
+    case 'tf-stage-name':
+      return literalOf(el, 'stage_name');
+    case 'openapi-path':
+      return el.type === 'openapi:operation' ? MIRRORED.pathKey(String(el.attrs.path ?? '')) : undefined;
     default:
       return inClass(el, kind) ? '' : undefined;
   }
@@ -261,11 +325,11 @@ const INDEXES = new WeakMap<Graph, Map<IndexKind, GroupIndex>>();
 function buildIndex(graph: Graph, kind: IndexKind): GroupIndex {
   const index: GroupIndex = new Map();
   for (const el of graph.elements.values()) {
-    const k = keyOf(kind, el);
-    if (k === undefined) continue;
-    const set = index.get(k);
-    if (set) set.add(el.id);
-    else index.set(k, new Set([el.id]));
+    for (const k of keysOf(kind, el)) {
+      const set = index.get(k);
+      if (set) set.add(el.id);
+      else index.set(k, new Set([el.id]));
+    }
   }
   return index;
 }
@@ -290,10 +354,9 @@ function indexOf(graph: Graph, kind: IndexKind, from?: { base: Graph; changed: R
     for (const id of from.changed) {
       const b = from.base.elements.get(id);
       const h = graph.elements.get(id);
-      const kb = b ? keyOf(kind, b) : undefined;
-      const kh = h ? keyOf(kind, h) : undefined;
-      if (kb !== undefined && kb !== kh) own(kb).delete(id);
-      if (kh !== undefined) own(kh).add(id);
+      const kh = h ? keysOf(kind, h) : [];
+      for (const k of b ? keysOf(kind, b) : []) if (!kh.includes(k)) own(k).delete(id);
+      for (const k of kh) own(k).add(id);
     }
     for (const k of copied) if (index.get(k)!.size === 0) index.delete(k);
   } else {
@@ -324,12 +387,11 @@ export interface ScopeInput {
 
 /** Classes the seeds (before or after the change) belong to. */
 export function seedClasses(input: ScopeInput): Set<ElementClass> {
-  const all: ElementClass[] = ['k8s', 'openapi', 'terraform', 'k8s-binding', 'k8s-role', 'k8s-mtls', 'tf-cloudtrail', 'tf-ebs-default'];
   const hit = new Set<ElementClass>();
   for (const id of input.seeds) {
     for (const el of [input.base.elements.get(id), input.head.elements.get(id)]) {
       if (!el) continue;
-      for (const c of all) if (!hit.has(c) && inClass(el, c)) hit.add(c);
+      for (const c of CLASSES) if (!hit.has(c) && inClass(el, c)) hit.add(c);
     }
   }
   return hit;
@@ -347,9 +409,13 @@ export function recheckSets(scope: LocalScope, input: ScopeInput): { recheck: Se
   // Elements whose change others read, and through them (neighbours, groups) who reads it.
   const readers = new Set(input.objectSeeds);
   if (scope.neighbours) {
+    // Neighbours before the change too: a satellite whose policy document disappeared reads
+    // something that changed, and its group (buckets naming it) must hear of it.
     for (const id of input.objectSeeds) {
-      for (const e of head.out.get(id) ?? []) readers.add(e.to);
-      for (const e of head.in.get(id) ?? []) readers.add(e.from);
+      for (const g of [head, base]) {
+        for (const e of g.out.get(id) ?? []) readers.add(e.to);
+        for (const e of g.in.get(id) ?? []) readers.add(e.from);
+      }
     }
     for (const id of readers) recheck.add(id);
   }
@@ -359,8 +425,7 @@ export function recheckSets(scope: LocalScope, input: ScopeInput): { recheck: Se
       const keys = new Set<string>();
       for (const id of ids) {
         for (const el of versions(id)) {
-          const k = el ? keyOf(g, el) : undefined;
-          if (k !== undefined) keys.add(k);
+          for (const k of el ? keysOf(g, el) : []) keys.add(k);
         }
       }
       for (const k of keys) for (const id of index.get(k) ?? []) into.add(id);
