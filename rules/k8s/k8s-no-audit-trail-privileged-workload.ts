@@ -2,8 +2,8 @@ import type { Rule, RuleHit } from '../../src/model/graph.js';
 import type { Element } from '../../src/model/types.js';
 import { at, describe, ofType, privilegedReasons, workloads } from './helpers.js';
 
-/** Runtime security / audit agents whose presence in the analysed files means privileged activity is recorded. */
-const AUDIT_AGENT = /(^|[/-])(falco|tetragon|tracee|sysdig|kubearmor|neuvector)([-:/]|$)/;
+/** Runtime security / audit agents whose presence in the analysed files means privileged activity is recorded (also the engine's `k8s-audit` class). */
+export const AUDIT_AGENT = /(^|[/-])(falco|tetragon|tracee|sysdig|kubearmor|neuvector)([-:/]|$)/;
 
 function hasAuditMarker(el: Element): boolean {
   const maps = [el.attrs.annotations, el.attrs.labels, el.attrs.podAnnotations].filter((m): m is Record<string, string> => typeof m === 'object' && m !== null);

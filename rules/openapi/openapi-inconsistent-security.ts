@@ -8,10 +8,11 @@ function strength(op: Operation): number {
   return op.security.every((alt) => alt.some((entry) => entry.scopes.length > 0)) ? 2 : 1;
 }
 
-const VERSION_SEGMENT = /^v\d+(\.\d+)*$/i;
+/** Exported for the incremental engine's `openapi-path` group (src/analysis/scope.ts), which must key operations the same way. */
+export const VERSION_SEGMENT = /^v\d+(\.\d+)*$/i;
 
 /** `/api/v2/users/{userId}` and `/api/v1/users/{id}` compare equal. */
-function pathKey(path: string): string {
+export function pathKey(path: string): string {
   return path
     .split('/')
     .filter((seg) => seg !== '' && !VERSION_SEGMENT.test(seg))

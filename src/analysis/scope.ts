@@ -3,6 +3,8 @@ import type { Graph } from '../model/graph.js';
 import { bisect, type FileState, type GraphState, type RefSlot } from '../graph/incremental.js';
 import { INTERNET } from '../graph/build.js';
 import type { ElementClass, Grouping, RuleScope } from './rule-scopes.js';
+import { pathKey, VERSION_SEGMENT } from '../../rules/openapi/openapi-inconsistent-security.js';
+import { AUDIT_AGENT } from '../../rules/k8s/k8s-no-audit-trail-privileged-workload.js';
 
 /**
  * The affected part of a derived graph: which elements changed between a
@@ -244,28 +246,21 @@ export function inClass(el: Element, c: ElementClass): boolean {
 const CLASSES: readonly ElementClass[] = ['k8s', 'openapi', 'terraform', 'k8s-binding', 'k8s-role', 'k8s-mtls', 'tf-cloudtrail', 'tf-ebs-default', 'tf-s3-account-block', 'k8s-audit'];
 
 /**
- * Copies of rule internals a group or class must agree with exactly (a
- * group keyed differently from what the rule compares drops findings):
- * `VERSION_SEGMENT` and `pathKey` of openapi-inconsistent-security,
- * `AUDIT_AGENT` of k8s-no-audit-trail-privileged-workload, the account key
- * of k8s-cluster-admin-binding.
+ * Rule internals a group or class must agree with exactly (a group keyed
+ * differently from what the rule compares drops findings): the rules' own
+ * `VERSION_SEGMENT` and `pathKey` (openapi-inconsistent-security) and
+ * `AUDIT_AGENT` (k8s-no-audit-trail-privileged-workload), and a copy of the
+ * account key of k8s-cluster-admin-binding, which builds it inline.
  * test/engine/rule-scopes.test.ts fails when a rule's source stops matching.
  */
 export const MIRRORED = {
-  versionSegment: /^v\d+(\.\d+)*$/i,
-  auditAgent: /(^|[/-])(falco|tetragon|tracee|sysdig|kubearmor|neuvector)([-:/]|$)/,
+  versionSegment: VERSION_SEGMENT,
+  auditAgent: AUDIT_AGENT,
   /** The account a workload runs as, as k8s-cluster-admin-binding matches it against a binding's `serviceAccounts`. */
   accountOf(w: Element): string {
     return `${String(w.attrs.namespace)}/${String(w.attrs.serviceAccount)}`;
   },
-  /** `/api/v2/users/{userId}` and `/api/v1/users/{id}` compare equal. */
-  pathKey(path: string): string {
-    return path
-      .split('/')
-      .filter((seg) => seg !== '' && !MIRRORED.versionSegment.test(seg))
-      .map((seg) => (seg.startsWith('{') ? '{}' : seg.toLowerCase()))
-      .join('/');
-  },
+  pathKey,
 };
 
 /**

@@ -19,11 +19,7 @@ import { storableGraph } from '../graph/assemble.js';
 const MAGIC = 'threatdiff-analysis';
 const CODEC_VERSION = 1;
 
-interface Record {
-  magic: string;
-  codec: number;
-  stateVersion: number;
-  key: string;
+export interface StoredAnalysis {
   state: GraphState;
   graph: Graph;
   crossings: Crossing[];
@@ -32,13 +28,11 @@ interface Record {
   deps: Map<string, FileDep[]>;
 }
 
-export interface StoredAnalysis {
-  state: GraphState;
-  graph: Graph;
-  crossings: Crossing[];
-  threats: Threat[];
-  ruleIssues: ParseIssue[];
-  deps: Map<string, FileDep[]>;
+interface Record extends StoredAnalysis {
+  magic: string;
+  codec: number;
+  stateVersion: number;
+  key: string;
 }
 
 export function encodeAnalysis(a: StoredAnalysis & { key: string }): Uint8Array {

@@ -97,17 +97,24 @@ function analysisKey(listing: readonly FileEntry[], options: AnalyseOptions): st
 const now = () => performance.now();
 const zeroTimings = (): Timings => ({ list: 0, ingest: 0, build: 0, rules: 0, load: 0, store: 0 });
 
+/** The first stage of an analysis: the tree's listing, its analysis key and candidate files, timed. */
+async function listSnapshot(snapshot: Snapshot, options: AnalyseOptions): Promise<{ listing: FileEntry[]; key: string; entries: FileEntry[]; timings: Timings }> {
+  const timings = zeroTimings();
+  const t = now();
+  const listing = await snapshot.list();
+  const key = analysisKey(listing, options);
+  const entries = candidateEntries(listing, options.config);
+  timings.list = now() - t;
+  return { listing, key, entries, timings };
+}
+
 /**
  * Reads, links and analyses one snapshot. With a graph cache, a tree analysed
  * before (same candidate files, config and engine) is read back instead.
  */
 export async function analyseSnapshot(snapshot: Snapshot, options: AnalyseOptions): Promise<Analysis> {
-  const timings = zeroTimings();
-  let t = now();
-  const listing = await snapshot.list();
-  const key = analysisKey(listing, options);
-  const entries = candidateEntries(listing, options.config);
-  timings.list = now() - t;
+  const { key, entries, timings } = await listSnapshot(snapshot, options);
+  let t: number;
 
   if (options.cache?.getGraph) {
     t = now();
@@ -182,12 +189,7 @@ async function storeAnalysis(analysis: Analysis, options: AnalyseOptions): Promi
  * analysis when most files changed or the configuration differs.
  */
 export async function deriveAnalysis(base: Analysis, head: Snapshot, options: AnalyseOptions): Promise<Analysis> {
-  const timings = zeroTimings();
-  let t = now();
-  const listing = await head.list();
-  const key = analysisKey(listing, options);
-  const entries = candidateEntries(listing, options.config);
-  timings.list = now() - t;
+  const { listing, key, entries, timings } = await listSnapshot(head, options);
   const sameConfig = JSON.stringify(base.state.config) === JSON.stringify({ zones: options.config.zones, apis: options.config.apis });
   if (key === base.key) {
     return { ...base, ref: head.ref, commit: head.commit, entries, timings, source: 'derived', stats: { ...base.stats, parsed: 0, cached: 0, reused: base.fragments.length }, incremental: { filesChanged: 0, filesRecomputed: 0, refsRelinked: 0, refsTotal: 0, baseCommit: base.commit } };
@@ -213,7 +215,7 @@ export async function deriveAnalysis(base: Analysis, head: Snapshot, options: An
     return full;
   }
 
-  t = now();
+  let t = now();
   const stats: IngestStats = { candidates: entries.length, parsed: 0, cached: 0, ignored: 0 };
   const results = await ingestEntries(reparse, head, shas, options, stats);
   timings.ingest = now() - t;

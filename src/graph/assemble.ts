@@ -161,12 +161,6 @@ function firstOf(st: FileState, section: 0 | 1): Map<string, { pos: number; edge
   return map;
 }
 
-function internetEdgesOf(st: FileState): number {
-  let n = 0;
-  for (const e of st.rawEdges) if (e.from === INTERNET.id) n++;
-  for (const slot of st.slots) for (const e of slot.edges) if (e.from === INTERNET.id) n++;
-  return n;
-}
 
 function compareAt(tokenA: string, posA: number, tokenB: string, posB: number): number {
   return tokenA < tokenB ? -1 : tokenA > tokenB ? 1 : posA - posB;
@@ -214,16 +208,32 @@ export function deriveGraph(baseGraph: Graph, base: GraphState, head: GraphState
     while (j < b.length) removed.add(b[j++]!.id);
   }
 
-  // 2. Created hosts and the internet actor come after them.
+  // 2. What the changed files contributed before and after: elements whose
+  //    existence may change, edge keys whose kept edge may change, hosts
+  //    their refs create, edges leaving the internet actor.
   let internetEdges = aux.internetEdges;
   const createdTouched = new Set<string>();
+  const maybe = new Set<string>(aux.tail);
+  const affected = new Set<string>();
   for (const p of changed) {
     for (const [st, sign] of [[before(p), -1], [after(p), 1]] as const) {
       if (!st) continue;
-      internetEdges += sign * internetEdgesOf(st);
-      for (const slot of st.slots) for (const c of slot.created) createdTouched.add(c.id);
+      for (const el of st.accepted) maybe.add(el.id);
+      for (let i = 0; i < st.rawEdges.length; i++) {
+        affected.add(st.rawKeys[i]!);
+        if (st.rawEdges[i]!.from === INTERNET.id) internetEdges += sign;
+      }
+      for (const slot of st.slots) {
+        for (const c of slot.created) createdTouched.add(c.id);
+        for (let i = 0; i < slot.edges.length; i++) {
+          affected.add(slot.keys[i]!);
+          if (slot.edges[i]!.from === INTERNET.id) internetEdges += sign;
+        }
+      }
     }
   }
+
+  // Created hosts and the internet actor come after the files' elements.
   const baseInternetInTail = aux.tail.length > 0 && aux.tail[aux.tail.length - 1] === INTERNET.id;
   let elements: Map<string, Element>;
   let tail = aux.tail;
@@ -265,8 +275,7 @@ export function deriveGraph(baseGraph: Graph, base: GraphState, head: GraphState
   }
 
   // 3. Elements that appeared or disappeared.
-  const maybe = new Set<string>([...aux.tail, ...tail]);
-  for (const p of changed) for (const st of [before(p), after(p)]) for (const el of st?.accepted ?? []) maybe.add(el.id);
+  for (const id of tail) maybe.add(id);
   const appeared: string[] = [];
   const disappeared: string[] = [];
   for (const id of maybe) {
@@ -276,16 +285,8 @@ export function deriveGraph(baseGraph: Graph, base: GraphState, head: GraphState
     else if (is && !was) appeared.push(id);
   }
 
-  // 4. Edge keys whose kept edge may change: the changed files' candidates,
-  //    edges of elements that disappeared, candidates waiting for one that appeared.
-  const affected = new Set<string>();
-  for (const p of changed) {
-    for (const st of [before(p), after(p)]) {
-      if (!st) continue;
-      for (const key of st.rawKeys) affected.add(key);
-      for (const slot of st.slots) for (const key of slot.keys) affected.add(key);
-    }
-  }
+  // 4. Edge keys whose kept edge may change: besides the changed files' candidates,
+  //    edges of elements that disappeared and candidates waiting for one that appeared.
   for (const id of disappeared) for (const list of [baseGraph.out.get(id), baseGraph.in.get(id)]) for (const e of list ?? []) affected.add(edgeKey(e));
   for (const id of appeared) for (const key of aux.dangling.get(id) ?? []) affected.add(key);
 

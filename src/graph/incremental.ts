@@ -2,6 +2,7 @@ import type { Edge, Element, Fragment, ParseIssue, Ref } from '../model/types.js
 import type { Config } from '../config/config.js';
 import { apiOverrides, duplicateIssue, edgeKey } from './build.js';
 import { isWorkload, linkRefs, type LinkIndex } from './link.js';
+import { OverlayMap, plainMap } from './overlay.js';
 
 /**
  * Incremental graph building. A `GraphState` is everything `buildGraph`
@@ -64,109 +65,47 @@ interface WorkloadEntry extends IndexEntry {
   labels: Record<string, string>;
 }
 
-/** Read access shared by plain Maps and the copy-on-write layers below. */
-export interface MapLike<K, V> {
-  get(key: K): V | undefined;
-  has(key: K): boolean;
-}
-
-interface WritableMap<K, V> extends MapLike<K, V> {
-  set(key: K, value: V): unknown;
-  delete(key: K): unknown;
-}
-
-const GONE = Symbol('gone');
-
-/**
- * A map that reads through to its parent and records its own writes and
- * deletions: deriving a head from a base touches a few hundred keys, while
- * copying the base's maps would cost O(repository) per pull request.
- * Chains are flattened past a small depth; `toMap` materialises a layer for
- * serialisation or iteration.
- */
-class Layered<K, V> implements MapLike<K, V> {
-  readonly own = new Map<K, V | typeof GONE>();
-  constructor(
-    readonly parent: MapLike<K, V>,
-    readonly depth: number,
-  ) {}
-  get(key: K): V | undefined {
-    const v = this.own.get(key);
-    if (v === GONE) return undefined;
-    return v !== undefined ? v : this.parent.get(key);
-  }
-  has(key: K): boolean {
-    const v = this.own.get(key);
-    if (v === GONE) return false;
-    return v !== undefined || this.parent.has(key);
-  }
-  set(key: K, value: V): void {
-    this.own.set(key, value);
-  }
-  delete(key: K): void {
-    this.own.set(key, GONE);
-  }
-}
-
-const MAX_DEPTH = 4;
-
-function layer<K, V>(m: MapLike<K, V>): Layered<K, V> {
-  const depth = m instanceof Layered ? m.depth : 0;
-  return depth >= MAX_DEPTH ? new Layered<K, V>(toMap(m), 1) : new Layered<K, V>(m, depth + 1);
-}
-
-/** A plain Map with the same contents (the map itself when it already is one). */
-export function toMap<K, V>(m: MapLike<K, V>): Map<K, V> {
-  if (!(m instanceof Layered)) return m as Map<K, V>;
-  const out = new Map(toMap(m.parent as MapLike<K, V>));
-  for (const [k, v] of (m as Layered<K, V>).own) {
-    if (v === GONE) out.delete(k);
-    else out.set(k, v as V);
-  }
-  return out;
-}
-
 export interface GraphState {
   readonly version: number;
   readonly config: GraphConfig;
   /** File paths in build order (plain string order, as buildGraph sorts). */
   readonly order: string[];
-  readonly files: MapLike<string, FileState>;
+  readonly files: ReadonlyMap<string, FileState>;
   /** Element id -> sorted paths of the files defining it; the first wins. */
-  readonly definers: MapLike<string, string[]>;
+  readonly definers: ReadonlyMap<string, string[]>;
   /** Element id -> the winning definition (the linker's `index.elements`). */
-  readonly accepted: MapLike<string, Element>;
+  readonly accepted: ReadonlyMap<string, Element>;
   /** The link index, each list in element order (owner path, position in file). */
-  readonly ns: MapLike<string, WorkloadEntry[]>;
-  readonly gh: MapLike<string, IndexEntry[]>;
-  readonly bn: MapLike<string, IndexEntry[]>;
+  readonly ns: ReadonlyMap<string, WorkloadEntry[]>;
+  readonly gh: ReadonlyMap<string, IndexEntry[]>;
+  readonly bn: ReadonlyMap<string, IndexEntry[]>;
   /** Index key -> the ref slots whose resolution read it. */
-  readonly dependents: MapLike<string, Set<RefSlot>>;
+  readonly dependents: ReadonlyMap<string, Set<RefSlot>>;
   /**
    * Edge key -> the files with a candidate edge of that key, as sorted tokens
    * (`0<path>` for a fragment edge, `1<path>` for a linked one): the first is
    * the one a graph keeps (src/graph/derive.ts).
    */
-  readonly edgeOwners: MapLike<string, string[]>;
+  readonly edgeOwners: ReadonlyMap<string, string[]>;
   /** Created element id (external host) -> sorted paths of the files whose refs create it. */
-  readonly creators: MapLike<string, string[]>;
+  readonly creators: ReadonlyMap<string, string[]>;
   /** Number of ref slots, for statistics. */
   readonly refCount: number;
 }
 
-/** The state with plain Maps only (for serialisation: layers are a process-local optimisation). */
+/** The state with plain Maps only (for serialisation: overlays are a process-local optimisation). */
 export function materialize(s: GraphState): GraphState {
   return {
     ...s,
-    files: toMap(s.files),
-    definers: toMap(s.definers),
-    accepted: toMap(s.accepted),
-    ns: toMap(s.ns),
-    gh: toMap(s.gh),
-    bn: toMap(s.bn),
-    dependents: toMap(s.dependents),
-    edgeOwners: toMap(s.edgeOwners),
-    creators: toMap(s.creators),
+    files: plainMap(s.files),
+    definers: plainMap(s.definers),
+    accepted: plainMap(s.accepted),
+    ns: plainMap(s.ns),
+    gh: plainMap(s.gh),
+    bn: plainMap(s.bn),
+    dependents: plainMap(s.dependents),
+    edgeOwners: plainMap(s.edgeOwners),
+    creators: plainMap(s.creators),
   };
 }
 
@@ -249,12 +188,13 @@ export function applyChanges(
   base: GraphState,
   upserts: readonly Fragment[],
   removals: readonly string[],
-  /** `layer`/`copy` force a strategy (tests); `auto` layers small change sets over the base. */
+  /** `layer`/`copy` force a strategy (tests); `auto` overlays small change sets on the base. */
   mode: 'auto' | 'layer' | 'copy' = 'auto',
 ): Applied {
-  // A cold build writes every key: plain Maps. A derivation writes a few: layers over the base.
+  // A cold build writes every key: plain Maps. A derivation writes a few: overlays on the base
+  // (copying its maps would cost O(repository) per pull request).
   const bulk = mode === 'copy' || (mode === 'auto' && (base.order.length === 0 || upserts.length + removals.length > base.order.length / 4));
-  const fork = <K, V>(m: MapLike<K, V>): WritableMap<K, V> => (bulk ? new Map(toMap(m)) : layer(m));
+  const fork = <K, V>(m: ReadonlyMap<K, V>): Map<K, V> => (bulk ? new Map(m) : OverlayMap.over(m));
   const s = {
     ...base,
     files: fork(base.files),
@@ -335,7 +275,7 @@ export function applyChanges(
   }
   const newPaths = upserts.map((f) => f.file).filter((p) => !base.files.has(p));
   if (gone.length + newPaths.length > 64) {
-    order = [...toMap(s.files).keys()].sort(comparePaths);
+    order = [...s.files.keys()].sort(comparePaths);
   } else if (gone.length + newPaths.length > 0) {
     order = [...order];
     for (const p of gone) order.splice(bisect(order, p), 1);
@@ -346,7 +286,7 @@ export function applyChanges(
   const changedKeys = new Set<string>();
   const dirty = { ns: new Set<string>(), gh: new Set<string>(), bn: new Set<string>() };
   const unindex = (el: Element): void => {
-    const drop = <T extends IndexEntry>(map: WritableMap<string, T[]>, key: string, set: Set<string>): void => {
+    const drop = <T extends IndexEntry>(map: Map<string, T[]>, key: string, set: Set<string>): void => {
       const list = map.get(key);
       if (!list) return;
       const next = list.filter((x) => x.id !== el.id);
@@ -360,7 +300,7 @@ export function applyChanges(
     if (BY_NAME_KINDS.has(el.kind)) drop(s.bn, el.name.toLowerCase(), dirty.bn);
   };
   const index = (el: Element, file: string, idx: number): void => {
-    const add = <T extends IndexEntry>(map: WritableMap<string, T[]>, key: string, entry: T, set: Set<string>): void => {
+    const add = <T extends IndexEntry>(map: Map<string, T[]>, key: string, entry: T, set: Set<string>): void => {
       map.set(key, [...(map.get(key) ?? []), entry]);
       set.add(key);
     };
@@ -394,7 +334,7 @@ export function applyChanges(
       s.accepted.delete(id);
     }
   }
-  for (const [map, keys] of [[s.ns, dirty.ns], [s.gh, dirty.gh], [s.bn, dirty.bn]] as [WritableMap<string, IndexEntry[]>, Set<string>][]) {
+  for (const [map, keys] of [[s.ns, dirty.ns], [s.gh, dirty.gh], [s.bn, dirty.bn]] as [Map<string, IndexEntry[]>, Set<string>][]) {
     for (const key of keys) {
       const list = map.get(key);
       if (list) map.set(key, [...list].sort(compareEntries));
@@ -467,7 +407,7 @@ function createdBy(st: FileState): Set<string> {
   return ids;
 }
 
-function enlist(map: WritableMap<string, string[]>, key: string, value: string): void {
+function enlist(map: Map<string, string[]>, key: string, value: string): void {
   const list = map.get(key);
   if (!list) map.set(key, [value]);
   else {
@@ -476,7 +416,7 @@ function enlist(map: WritableMap<string, string[]>, key: string, value: string):
   }
 }
 
-function unlist(map: WritableMap<string, string[]>, key: string, value: string): void {
+function unlist(map: Map<string, string[]>, key: string, value: string): void {
   const list = map.get(key);
   if (!list) return;
   const next = list.filter((x) => x !== value);

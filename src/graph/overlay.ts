@@ -121,6 +121,6 @@ export class OverlayMap<K, V> extends Map<K, V> {
 }
 
 /** The map itself, or a plain copy of an overlay (for V8 serialisation). */
-export function plainMap<K, V>(m: Map<K, V>): Map<K, V> {
-  return m instanceof OverlayMap ? new Map(m) : m;
+export function plainMap<K, V>(m: ReadonlyMap<K, V>): Map<K, V> {
+  return m instanceof OverlayMap ? new Map(m) : (m as Map<K, V>);
 }
