@@ -17,8 +17,8 @@
  * share a group: `tf-directory` (references resolve within a directory),
  * `tf-bucket-name`, `tf-stage-name`. Groups and classes that must agree with
  * a rule's own comparison (`openapi-path`, `k8s-audit`,
- * `k8s-service-account`) use copies of its
- * internals (`MIRRORED` in src/analysis/scope.ts), which
+ * `k8s-service-account`) use the rule's exported internals, or for the
+ * account key a copy (`MIRRORED` in src/analysis/scope.ts), which
  * test/engine/rule-scopes.test.ts compares with the rule's source. No
  * built-in rule is `domain` any more; the kind stays for rules whose reading
  * no group describes.
